@@ -1,0 +1,245 @@
+//! JSON parsing with the limits a security token needs and serde_json does not give by itself:
+//! duplicate member names are refused at every depth, and nesting is bounded.
+//!
+//! Duplicates matter because parsers disagree on them ("first wins" vs "last wins"): a token
+//! `{"sub":"alice","sub":"admin"}` could be read one way here and another way by the upstream
+//! application that trusts our verdict (RFC 7515 §5.2 lets us refuse it, RFC 8725 §3.9 advises
+//! it). serde_json's own `Value` silently keeps the last one.
+//!
+//! The depth limit is checked on entry to every array or object, before its contents are read,
+//! so a 10,000-deep `[[[[...` fails after `max_depth` levels of recursion. serde_json also stops
+//! on its own when it enters level 128, so larger limits are lowered to [`MAX_DEPTH`].
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// The deepest nesting serde_json will parse (its recursion limit is 128 and trips on entry).
+pub(crate) const MAX_DEPTH: usize = 127;
+
+/// Why a document was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum JsonError {
+    /// serde_json's message: a fixed phrase with line and column, never the input itself.
+    Syntax(String),
+    NotObject,
+    DuplicateMember,
+    TooDeep(usize),
+}
+
+/// A limit violation, recorded on the side: serde reports visitor errors as strings, and
+/// matching on our own message text would be fragile.
+#[derive(Clone, Copy)]
+enum Violation {
+    Duplicate,
+    TooDeep,
+}
+
+struct Limits {
+    max_depth: usize,
+    violation: Cell<Option<Violation>>,
+}
+
+impl Limits {
+    fn fail<E: serde::de::Error>(&self, violation: Violation) -> E {
+        self.violation.set(Some(violation));
+        E::custom("limit exceeded")
+    }
+}
+
+/// Parses `input` as one JSON object with no duplicate member names and at most `max_depth`
+/// levels of nesting (the object itself is level 1; `max_depth` above [`MAX_DEPTH`] counts as
+/// [`MAX_DEPTH`]).
+pub(crate) fn parse_object(
+    input: &[u8],
+    max_depth: usize,
+) -> Result<Map<String, Value>, JsonError> {
+    let max_depth = max_depth.min(MAX_DEPTH);
+    let limits = Limits { max_depth, violation: Cell::new(None) };
+    let mut de = serde_json::Deserializer::from_slice(input);
+    let parsed = ValueSeed { limits: &limits, depth: 0 }
+        .deserialize(&mut de)
+        // Trailing characters after the value (`{}x`, `{}{}`) are a syntax error too.
+        .and_then(|value| de.end().map(|()| value));
+    match parsed {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(JsonError::NotObject),
+        Err(err) => Err(match limits.violation.get() {
+            Some(Violation::Duplicate) => JsonError::DuplicateMember,
+            Some(Violation::TooDeep) => JsonError::TooDeep(max_depth),
+            None if err.to_string().starts_with("recursion limit exceeded") => {
+                JsonError::TooDeep(max_depth)
+            }
+            None => JsonError::Syntax(err.to_string()),
+        }),
+    }
+}
+
+/// Builds a [`Value`] like serde_json's own `Deserialize` impl, plus the two checks. `depth` is
+/// the nesting level of the container being visited.
+#[derive(Clone, Copy)]
+struct ValueSeed<'l> {
+    limits: &'l Limits,
+    depth: usize,
+}
+
+impl ValueSeed<'_> {
+    fn enter<E: serde::de::Error>(self) -> Result<Self, E> {
+        let depth = self.depth + 1;
+        if depth > self.limits.max_depth {
+            return Err(self.limits.fail(Violation::TooDeep));
+        }
+        Ok(ValueSeed { limits: self.limits, depth })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        // serde_json never yields a non-finite float from text, but stay total.
+        Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("number out of range"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.enter()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(inner)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let inner = self.enter()?;
+        let mut map = Map::new();
+        // Keys are compared after unescaping, so `"a"` and `"\u0061"` are duplicates too.
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                return Err(self.limits.fail(Violation::Duplicate));
+            }
+            let value = access.next_value_seed(inner)?;
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Map<String, Value>, JsonError> {
+        parse_object(s.as_bytes(), 32)
+    }
+
+    #[test]
+    fn parses_objects() {
+        let map = parse(r#" {"a": [1, -2, 3.5, "x", null, true, {"b": {}}]} "#).unwrap();
+        assert_eq!(map["a"][1], Value::from(-2));
+        assert_eq!(map["a"][2], Value::from(3.5));
+        assert_eq!(map["a"][6]["b"], Value::Object(Map::new()));
+        assert!(parse("{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn refuses_non_objects() {
+        for s in ["[]", "1", "\"x\"", "null", "true"] {
+            assert_eq!(parse(s), Err(JsonError::NotObject), "{s}");
+        }
+    }
+
+    #[test]
+    fn refuses_syntax_errors() {
+        for s in ["", "{", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":1}x", "{}{}", "{'a':1}", "{a:1}"] {
+            assert!(matches!(parse(s), Err(JsonError::Syntax(_))), "{s}");
+        }
+    }
+
+    #[test]
+    fn refuses_invalid_utf8_and_lone_surrogates() {
+        assert!(matches!(parse_object(b"{\"a\":\"\xff\"}", 32), Err(JsonError::Syntax(_))));
+        assert!(matches!(parse_object(b"{\"\xc3\":1}", 32), Err(JsonError::Syntax(_))));
+        assert!(matches!(parse(r#"{"a":"\ud800"}"#), Err(JsonError::Syntax(_))));
+    }
+
+    #[test]
+    fn refuses_duplicates_at_any_depth() {
+        assert_eq!(parse(r#"{"a":1,"a":2}"#), Err(JsonError::DuplicateMember));
+        assert_eq!(parse(r#"{"a":1,"\u0061":2}"#), Err(JsonError::DuplicateMember));
+        assert_eq!(parse(r#"{"x":{"b":{"c":1,"c":1}}}"#), Err(JsonError::DuplicateMember));
+        assert_eq!(parse(r#"{"x":[{"c":1},{"c":1,"c":2}]}"#), Err(JsonError::DuplicateMember));
+        // The same name in sibling objects is fine.
+        assert!(parse(r#"{"x":[{"c":1},{"c":1}],"c":0}"#).is_ok());
+    }
+
+    #[test]
+    fn depth_limit_is_exact() {
+        let nested = |levels: usize| {
+            // `levels` counts the outer object.
+            format!("{{\"a\":{}1{}}}", "[".repeat(levels - 1), "]".repeat(levels - 1))
+        };
+        assert!(parse_object(nested(5).as_bytes(), 5).is_ok());
+        assert_eq!(parse_object(nested(6).as_bytes(), 5), Err(JsonError::TooDeep(5)));
+        assert!(parse_object(b"{}", 1).is_ok());
+        assert_eq!(parse_object(b"{\"a\":{}}", 1), Err(JsonError::TooDeep(1)));
+    }
+
+    #[test]
+    fn very_deep_input_fails_without_overflowing_the_stack() {
+        let deep = format!("{{\"a\":{}", "[".repeat(10_000));
+        assert_eq!(parse_object(deep.as_bytes(), 32), Err(JsonError::TooDeep(32)));
+        let deep = format!("{{\"a\":{}", "{\"a\":".repeat(10_000));
+        assert_eq!(parse_object(deep.as_bytes(), 32), Err(JsonError::TooDeep(32)));
+        // Above serde_json's own ceiling the limit is lowered to it.
+        let deep = format!("{{\"a\":{}", "[".repeat(10_000));
+        assert_eq!(parse_object(deep.as_bytes(), 1000), Err(JsonError::TooDeep(MAX_DEPTH)));
+        let at_ceiling = format!("{{\"a\":{}{}}}", "[".repeat(126), "]".repeat(126));
+        assert!(parse_object(at_ceiling.as_bytes(), 1000).is_ok());
+    }
+
+    #[test]
+    fn syntax_messages_do_not_quote_input() {
+        let Err(JsonError::Syntax(msg)) = parse(r#"{"secret-value" 1}"#) else { panic!() };
+        assert!(!msg.contains("secret"), "{msg}");
+        assert!(msg.contains("line 1"), "{msg}");
+    }
+}

@@ -1,0 +1,461 @@
+//! JSON Web Keys (RFC 7517) and key sets: parsed and checked once, when the set is loaded, so
+//! that a request only selects keys and verifies.
+//!
+//! Rules worth knowing when writing a key file:
+//! - Key members must be canonical unpadded base64url, like tokens (see `base64url.rs`).
+//! - Keys that cannot sign JWS are skipped with a note ([`KeySet::skipped`]) instead of failing
+//!   the file: unknown `kty` or `crv`, `use` other than `"sig"`, `key_ops` without `"verify"`,
+//!   and a JWE `alg` (IdPs publish encryption keys next to signing keys).
+//! - Everything else that is wrong with a key fails the whole set, like NGINX Plus does.
+//! - Several keys may share a `kid` (an IdP's signing and encryption key often do); all of them
+//!   are candidates for a token with that `kid`, tried in file order.
+//! - Private members (`d`, `p`, `q`, ...) are ignored: only the public part is used.
+
+use std::fmt;
+
+use openssl::bn::BigNum;
+use openssl::ec::{EcGroup, EcKey};
+use openssl::pkey::{Id, PKey, Public};
+use openssl::rsa::Rsa;
+use serde_json::{Map, Value};
+
+use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
+use crate::base64url;
+use crate::error::{escape, KeyProblem, KeySetError};
+use crate::json::{self, JsonError};
+use crate::MAX_KEY_FILE_BYTES;
+
+/// Nesting allowed in a key file: a JWKS needs 4 levels (set, `keys`, key, `x5c`); the slack is
+/// for vendor extensions.
+const KEY_FILE_MAX_DEPTH: usize = 32;
+
+/// HMAC secret length required when a JWK has no `alg`: the smallest hash size (HS256).
+const MIN_OCT_BYTES: usize = 32;
+
+const MIN_RSA_BITS: u32 = 2048;
+/// OpenSSL's own ceiling (`OPENSSL_RSA_MAX_MODULUS_BITS`); larger keys would fail at verify
+/// time, so refuse them at load time instead.
+const MAX_RSA_BITS: u32 = 16384;
+/// OpenSSL's `OPENSSL_RSA_MAX_PUBEXP_BITS`; real keys use 65537 (17 bits).
+const MAX_RSA_EXPONENT_BITS: i32 = 64;
+
+/// Edwards curves of RFC 8037 usable with EdDSA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EdCurve {
+    Ed25519,
+    Ed448,
+}
+
+impl EdCurve {
+    fn crv(self) -> &'static str {
+        match self {
+            EdCurve::Ed25519 => "Ed25519",
+            EdCurve::Ed448 => "Ed448",
+        }
+    }
+}
+
+/// The checked public key material of one JWK.
+pub(crate) enum Material {
+    /// An HMAC secret.
+    Oct(Vec<u8>),
+    Rsa(PKey<Public>),
+    Ec(Curve, PKey<Public>),
+    Okp(EdCurve, PKey<Public>),
+}
+
+/// One usable verification key.
+pub(crate) struct Jwk {
+    pub(crate) kid: Option<String>,
+    /// When set, the key serves only tokens with exactly this `alg` (RFC 7517 §4.4).
+    pub(crate) alg: Option<Algorithm>,
+    pub(crate) material: Material,
+}
+
+impl Jwk {
+    /// Whether this key may be chosen for a token carrying `kid`. A key without a `kid` has no
+    /// identity to mismatch and answers to any; a key with one answers only to that exact
+    /// `kid`, so a token naming another key never falls back to it.
+    pub(crate) fn answers_to(&self, kid: Option<&str>) -> bool {
+        match (kid, self.kid.as_deref()) {
+            (Some(wanted), Some(own)) => wanted == own,
+            _ => true,
+        }
+    }
+
+    /// Whether this key may verify a token signed with `alg`: the key type binds the algorithm
+    /// family, so no key ever serves two families.
+    pub(crate) fn serves(&self, alg: Algorithm) -> bool {
+        self.alg.map_or(true, |own| own == alg) && self.material.fits(alg)
+    }
+}
+
+impl Material {
+    /// Whether this material can verify `alg` at all.
+    fn fits(&self, alg: Algorithm) -> bool {
+        match (self, alg.family()) {
+            // RFC 7518 §3.2: the secret must be at least as long as the hash output.
+            (Material::Oct(secret), Family::Hmac) => {
+                alg.hash().is_some_and(|hash| secret.len() >= hash.len())
+            }
+            (Material::Rsa(_), Family::RsaPkcs1 | Family::RsaPss) => true,
+            (Material::Ec(curve, _), Family::Ecdsa(wanted)) => *curve == wanted,
+            (Material::Okp(..), Family::EdDsa) => true,
+            _ => false,
+        }
+    }
+}
+
+/// An immutable set of verification keys, loaded from one or more JWK Sets.
+pub struct KeySet {
+    keys: Vec<Jwk>,
+    skipped: Vec<String>,
+}
+
+impl KeySet {
+    /// Loads a JWK Set `{"keys":[...]}` or a single JWK object.
+    ///
+    /// All keys are parsed and checked here (OpenSSL keys built once), so a set that loads is
+    /// ready for any number of verifications.
+    pub fn from_json(bytes: &[u8]) -> Result<KeySet, KeySetError> {
+        if bytes.len() > MAX_KEY_FILE_BYTES {
+            return Err(KeySetError::TooLarge { size: bytes.len(), limit: MAX_KEY_FILE_BYTES });
+        }
+        let root = json::parse_object(bytes, KEY_FILE_MAX_DEPTH).map_err(|e| match e {
+            JsonError::Syntax(detail) => KeySetError::Json(detail),
+            JsonError::NotObject => KeySetError::NotObject,
+            JsonError::DuplicateMember => KeySetError::DuplicateMember,
+            JsonError::TooDeep(limit) => KeySetError::TooDeep(limit),
+        })?;
+
+        let single;
+        let entries: &[Value] = match (root.get("keys"), root.get("kty")) {
+            (Some(Value::Array(keys)), _) => keys,
+            (Some(_), _) => return Err(KeySetError::KeysNotArray),
+            (None, Some(_)) => {
+                single = [Value::Object(root)];
+                &single
+            }
+            (None, None) => return Err(KeySetError::NotJwk),
+        };
+        if entries.is_empty() {
+            return Err(KeySetError::Empty);
+        }
+
+        let mut set = KeySet::empty();
+        for (i, entry) in entries.iter().enumerate() {
+            let index = i + 1;
+            let Value::Object(obj) = entry else {
+                return Err(KeySetError::Key { index, kid: None, problem: KeyProblem::NotObject });
+            };
+            // The kid is read first so that every later error can name it.
+            let kid = match obj.get("kid") {
+                None => None,
+                Some(Value::String(kid)) => Some(kid.clone()),
+                Some(_) => {
+                    let problem = KeyProblem::WrongType { member: "kid", expected: "a string" };
+                    return Err(KeySetError::Key { index, kid: None, problem });
+                }
+            };
+            let shown_kid = kid.as_deref().map(escape);
+            match parse_key(obj) {
+                Ok(Parsed::Key(alg, material)) => set.keys.push(Jwk { kid, alg, material }),
+                Ok(Parsed::Skip(why)) => set.skipped.push(format!(
+                    "key {index}{}: {why}, skipped",
+                    shown_kid.map(|k| format!(" (kid {k})")).unwrap_or_default()
+                )),
+                Err(problem) => return Err(KeySetError::Key { index, kid: shown_kid, problem }),
+            }
+        }
+        if set.keys.is_empty() {
+            return Err(KeySetError::NoUsableKeys(set.skipped.len()));
+        }
+        Ok(set)
+    }
+
+    /// A set with no keys: every token is refused with `no_key`.
+    #[must_use]
+    pub fn empty() -> KeySet {
+        KeySet { keys: Vec::new(), skipped: Vec::new() }
+    }
+
+    /// Appends the keys of `other` (several key files at one configuration level). Keys keep
+    /// their order, which is the order they are tried in.
+    pub fn extend(&mut self, other: KeySet) {
+        self.keys.extend(other.keys);
+        self.skipped.extend(other.skipped);
+    }
+
+    /// Number of usable keys.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// One line per key that was ignored on purpose, e.g.
+    /// `key 2 (kid "enc1"): use "enc" is not "sig", skipped`, for a warning at load time.
+    #[must_use]
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
+    }
+
+    /// Keys that may verify a token with `alg` and `kid`, in file order. With a `kid`, only keys
+    /// carrying exactly that `kid` qualify: falling back to other keys would make the `kid`
+    /// meaningless and multiply the verification work an attacker can cause.
+    pub(crate) fn candidates<'s>(
+        &'s self,
+        alg: Algorithm,
+        kid: Option<&'s str>,
+    ) -> impl Iterator<Item = &'s Jwk> + 's {
+        self.keys.iter().filter(move |key| key.answers_to(kid) && key.serves(alg))
+    }
+}
+
+/// Lists the keys without their material, which must never reach a log.
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<String> = self
+            .keys
+            .iter()
+            .map(|key| {
+                let kty = match &key.material {
+                    Material::Oct(_) => "oct".to_owned(),
+                    Material::Rsa(pkey) => format!("RSA-{}", pkey.bits()),
+                    Material::Ec(curve, _) => format!("EC {}", curve.crv()),
+                    Material::Okp(curve, _) => format!("OKP {}", curve.crv()),
+                };
+                let kid = key.kid.as_deref().map_or_else(|| "-".to_owned(), escape);
+                let alg = key.alg.map_or("-", Algorithm::name);
+                format!("{kty} kid={kid} alg={alg}")
+            })
+            .collect();
+        f.debug_struct("KeySet").field("keys", &keys).field("skipped", &self.skipped).finish()
+    }
+}
+
+enum Parsed {
+    Key(Option<Algorithm>, Material),
+    /// Why the key was ignored.
+    Skip(String),
+}
+
+fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, KeyProblem> {
+    let kty = string(obj, "kty")?.ok_or(KeyProblem::Missing("kty"))?;
+
+    // RFC 7517 §4.2/§4.3: a key meant for something other than verifying signatures is not
+    // ours to use, but it is not an error in the file either.
+    if let Some(usage) = string(obj, "use")? {
+        if usage != "sig" {
+            return Ok(Parsed::Skip(format!("use {} is not \"sig\"", escape(usage))));
+        }
+    }
+    if let Some(ops) = obj.get("key_ops") {
+        let wrong = KeyProblem::WrongType { member: "key_ops", expected: "an array of strings" };
+        let Value::Array(ops) = ops else { return Err(wrong) };
+        if ops.iter().any(|op| !op.is_string()) {
+            return Err(wrong);
+        }
+        if !ops.iter().any(|op| op == "verify") {
+            return Ok(Parsed::Skip("key_ops does not include \"verify\"".to_owned()));
+        }
+    }
+
+    let alg = match string(obj, "alg")? {
+        None => None,
+        Some(name) => match Algorithm::from_name(name) {
+            Some(alg) => Some(alg),
+            None if algorithm::is_encryption_alg(name) => {
+                return Ok(Parsed::Skip(format!("alg {} is for encryption", escape(name))));
+            }
+            None => return Err(KeyProblem::UnknownAlg(escape(name))),
+        },
+    };
+
+    let material = match kty {
+        "oct" => Material::Oct(oct(obj, alg)?),
+        "RSA" => Material::Rsa(rsa(obj)?),
+        "EC" => {
+            let crv = string(obj, "crv")?.ok_or(KeyProblem::Missing("crv"))?;
+            let Some(curve) = Curve::from_crv(crv) else {
+                return Ok(Parsed::Skip(format!("EC curve {} is not supported", escape(crv))));
+            };
+            Material::Ec(curve, ec(obj, curve)?)
+        }
+        "OKP" => {
+            let crv = string(obj, "crv")?.ok_or(KeyProblem::Missing("crv"))?;
+            let curve = match crv {
+                "Ed25519" => EdCurve::Ed25519,
+                "Ed448" => EdCurve::Ed448,
+                // X25519 and X448 are key agreement curves (RFC 8037 §3.2).
+                _ => {
+                    return Ok(Parsed::Skip(format!("OKP curve {} is not supported", escape(crv))))
+                }
+            };
+            Material::Okp(curve, okp(obj, curve)?)
+        }
+        _ => return Ok(Parsed::Skip(format!("kty {} is not supported", escape(kty)))),
+    };
+
+    // A declared `alg` must suit the key, or the key could never verify anything.
+    if let Some(alg) = alg {
+        if !material.fits(alg) {
+            return Err(KeyProblem::AlgMismatch { alg, key: describe(&material) });
+        }
+    }
+    Ok(Parsed::Key(alg, material))
+}
+
+fn describe(material: &Material) -> &'static str {
+    match material {
+        Material::Oct(_) => "an oct key",
+        Material::Rsa(_) => "an RSA key",
+        Material::Ec(Curve::P256, _) => "an EC P-256 key",
+        Material::Ec(Curve::P384, _) => "an EC P-384 key",
+        Material::Ec(Curve::P521, _) => "an EC P-521 key",
+        Material::Okp(..) => "an OKP key",
+    }
+}
+
+/// An optional string member; present with another type is an error.
+fn string<'o>(
+    obj: &'o Map<String, Value>,
+    member: &'static str,
+) -> Result<Option<&'o str>, KeyProblem> {
+    match obj.get(member) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(KeyProblem::WrongType { member, expected: "a string" }),
+    }
+}
+
+/// A required base64url member, decoded.
+fn bytes(obj: &Map<String, Value>, member: &'static str) -> Result<Vec<u8>, KeyProblem> {
+    let s = string(obj, member)?.ok_or(KeyProblem::Missing(member))?;
+    base64url::decode(s.as_bytes()).map_err(|_| KeyProblem::Base64(member))
+}
+
+fn oct(obj: &Map<String, Value>, alg: Option<Algorithm>) -> Result<Vec<u8>, KeyProblem> {
+    let secret = bytes(obj, "k")?;
+    if secret.is_empty() {
+        return Err(KeyProblem::OctEmpty);
+    }
+    // With an `alg`, RFC 7518 §3.2 fixes the minimum; without one, the key may serve any HS*
+    // algorithm whose hash is no longer than the key (checked per token), but never less than
+    // HS256's 32 bytes.
+    let min = match alg {
+        Some(alg) if alg.family() == Family::Hmac => alg.hash().map_or(MIN_OCT_BYTES, Hash::len),
+        _ => MIN_OCT_BYTES,
+    };
+    if secret.len() < min {
+        return Err(KeyProblem::OctTooShort { len: secret.len(), min, alg });
+    }
+    Ok(secret)
+}
+
+fn crypto(err: openssl::error::ErrorStack) -> KeyProblem {
+    KeyProblem::Crypto(err.to_string())
+}
+
+fn rsa(obj: &Map<String, Value>) -> Result<PKey<Public>, KeyProblem> {
+    // Leading zero octets in `n` are tolerated although RFC 7518 §6.3.1.1 forbids them: some
+    // IdPs emit them, and they do not change the number.
+    let n = BigNum::from_slice(&bytes(obj, "n")?).map_err(crypto)?;
+    let e = BigNum::from_slice(&bytes(obj, "e")?).map_err(crypto)?;
+    let bits = u32::try_from(n.num_bits()).unwrap_or(0);
+    if bits < MIN_RSA_BITS {
+        return Err(KeyProblem::RsaTooSmall(bits));
+    }
+    if bits > MAX_RSA_BITS {
+        return Err(KeyProblem::RsaTooLarge(bits));
+    }
+    // A product of two odd primes is odd.
+    if !n.is_bit_set(0) {
+        return Err(KeyProblem::RsaModulusEven);
+    }
+    // An even or tiny exponent (e = 1 makes every "signature" equal its message) is never a
+    // real RSA key. Above 64 bits OpenSSL refuses e for large moduli anyway, and a huge e would
+    // make every verification as slow as a private-key operation.
+    if !e.is_bit_set(0) || e.num_bits() < 2 || e.num_bits() > MAX_RSA_EXPONENT_BITS {
+        return Err(KeyProblem::RsaExponent);
+    }
+    let rsa = Rsa::from_public_components(n, e).map_err(crypto)?;
+    PKey::from_rsa(rsa).map_err(crypto)
+}
+
+fn ec(obj: &Map<String, Value>, curve: Curve) -> Result<PKey<Public>, KeyProblem> {
+    let x = coordinate(obj, "x", curve)?;
+    let y = coordinate(obj, "y", curve)?;
+    let group = EcGroup::from_curve_name(curve.nid()).map_err(crypto)?;
+    let off_curve = |_| KeyProblem::NotOnCurve(curve.crv());
+    // OpenSSL refuses coordinates outside the field and points off the curve here; check_key
+    // repeats that and adds the point at infinity and the subgroup order, so a bad key fails at
+    // load time rather than silently at every request.
+    let key = EcKey::from_public_key_affine_coordinates(&group, &x, &y).map_err(off_curve)?;
+    key.check_key().map_err(off_curve)?;
+    PKey::from_ec_key(key).map_err(crypto)
+}
+
+/// An EC coordinate, which RFC 7518 §6.2.1.2 requires to be exactly the field size, leading
+/// zeros included.
+fn coordinate(
+    obj: &Map<String, Value>,
+    member: &'static str,
+    curve: Curve,
+) -> Result<BigNum, KeyProblem> {
+    let coord = bytes(obj, member)?;
+    let expected = curve.field_len();
+    if coord.len() != expected {
+        let got = coord.len();
+        return Err(KeyProblem::Length { member, got, expected, crv: curve.crv() });
+    }
+    BigNum::from_slice(&coord).map_err(crypto)
+}
+
+fn okp(obj: &Map<String, Value>, curve: EdCurve) -> Result<PKey<Public>, KeyProblem> {
+    let (expected, id) = match curve {
+        EdCurve::Ed25519 => (32, Id::ED25519),
+        EdCurve::Ed448 => (57, Id::ED448),
+    };
+    let x = bytes(obj, "x")?;
+    if x.len() != expected {
+        return Err(KeyProblem::Length { member: "x", got: x.len(), expected, crv: curve.crv() });
+    }
+    PKey::public_key_from_raw_bytes(&x, id).map_err(|_| KeyProblem::InvalidOkp { crv: curve.crv() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn key_set_is_send_and_sync() {
+        assert_send_sync::<KeySet>();
+    }
+
+    #[test]
+    fn oct_key_without_alg_serves_hs_algorithms_its_length_allows() {
+        let k32 = "A".repeat(43); // 32 zero bytes
+        let set = KeySet::from_json(format!(r#"{{"kty":"oct","k":"{k32}"}}"#).as_bytes()).unwrap();
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.candidates(Algorithm::HS256, None).count(), 1);
+        assert_eq!(set.candidates(Algorithm::HS384, None).count(), 0);
+        assert_eq!(set.candidates(Algorithm::RS256, None).count(), 0);
+    }
+
+    #[test]
+    fn debug_does_not_print_secrets() {
+        let k = "QUJD".repeat(11); // "ABC" x 11 = 33 bytes
+        let set = KeySet::from_json(format!(r#"{{"kty":"oct","k":"{k}","kid":"a"}}"#).as_bytes())
+            .unwrap();
+        let shown = format!("{set:?}");
+        assert!(!shown.contains("ABC") && !shown.contains(&k), "{shown}");
+        assert!(shown.contains("oct kid="), "{shown}");
+    }
+}

@@ -1,0 +1,67 @@
+//! The nginx-free core of ngx-auth-jwt: JWT (compact JWS) parsing, JWK Set loading, signature
+//! verification and `exp`/`nbf` checks, with the behaviour of NGINX Plus `auth_jwt`.
+//!
+//! Everything here treats its input as hostile: no panics, bounded work, strict parsing, and
+//! error messages that never contain token bytes. The nginx module calls [`validate`] (or its
+//! three steps) per request and builds a [`KeySet`] whenever key files are (re)loaded.
+//!
+//! Module map: `base64url` (strict decoding), `json` (duplicate and depth limits), `token`
+//! (compact JWS, Bearer header), `algorithm`, `jwk` (key sets), `verify`, `claims` (time),
+//! `error`.
+
+#![forbid(unsafe_code)]
+
+mod algorithm;
+mod base64url;
+mod claims;
+mod error;
+mod json;
+mod jwk;
+mod token;
+mod verify;
+
+pub use algorithm::Algorithm;
+pub use claims::check_time;
+pub use error::{KeyProblem, KeySetError, Part, Rejection};
+pub use jwk::KeySet;
+pub use token::{bearer_token, Jws};
+pub use verify::verify_signature;
+
+/// Largest key set accepted by [`KeySet::from_json`], in bytes. Real JWKS documents are a few
+/// kilobytes; the cap bounds memory and parse time for a file or subrequest gone wrong.
+pub const MAX_KEY_FILE_BYTES: usize = 1 << 20;
+
+/// Resource limits for parsing one token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest token accepted, in bytes (default 16384). Tokens in headers rarely exceed a few
+    /// kilobytes; the cap bounds decoding and JSON work per request.
+    pub max_token_bytes: usize,
+    /// Deepest JSON nesting accepted in the header and the payload (default 32; values above
+    /// 127 act as 127, serde_json's own ceiling).
+    pub max_json_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_token_bytes: 16384, max_json_depth: 32 }
+    }
+}
+
+/// Parses `token`, verifies its signature against `keys` (see [`verify_signature`] for what
+/// `None` means) and checks `exp`/`nbf` against `now` (unix seconds) with `leeway_secs`.
+///
+/// The signature is checked before the times, so that timing claims of an unauthenticated
+/// token are never reported as if they meant something.
+pub fn validate<'a>(
+    token: &'a [u8],
+    keys: Option<&KeySet>,
+    now: i64,
+    leeway_secs: u64,
+    limits: &Limits,
+) -> Result<Jws<'a>, Rejection> {
+    let jws = Jws::parse(token, limits)?;
+    verify_signature(&jws, keys)?;
+    check_time(jws.claims(), now, leeway_secs)?;
+    Ok(jws)
+}

@@ -1,0 +1,205 @@
+//! The compact JWS serialization (RFC 7515 §7.1) of a JWT, and the Bearer scheme that usually
+//! carries it (RFC 6750 §2.1).
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::algorithm::Algorithm;
+use crate::base64url;
+use crate::error::{escape, Part, Rejection};
+use crate::json::{self, JsonError};
+use crate::Limits;
+
+/// A token whose structure has been checked but whose signature may not yet be.
+///
+/// Holding a `Jws` proves only that the token is well formed and names a supported algorithm;
+/// [`crate::verify_signature`] and [`crate::check_time`] decide whether to trust it.
+pub struct Jws<'a> {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    alg: Algorithm,
+    kid: Option<String>,
+    /// `BASE64URL(header) '.' BASE64URL(payload)`, exactly as received: the signature covers
+    /// these bytes, not a re-encoding of the parsed JSON.
+    signing_input: &'a [u8],
+    signature: Vec<u8>,
+}
+
+impl<'a> Jws<'a> {
+    /// Splits, decodes and checks a compact JWS. Refuses anything that is not a signed JWT
+    /// with a JSON object header and payload and a supported `alg`.
+    pub fn parse(token: &'a [u8], limits: &Limits) -> Result<Self, Rejection> {
+        if token.len() > limits.max_token_bytes {
+            return Err(Rejection::TooLong { limit: limits.max_token_bytes });
+        }
+
+        let mut parts = token.split(|&b| b == b'.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            // A JWE compact serialization has five parts (RFC 7516 §7.1).
+            return Err(if token.iter().filter(|&&b| b == b'.').count() == 4 {
+                Rejection::Encrypted
+            } else {
+                Rejection::PartCount
+            });
+        };
+        // An empty signature is what an `alg: none` token looks like; refuse it as malformed
+        // before even looking at the header.
+        for (part, b64) in [
+            (Part::Header, header_b64),
+            (Part::Payload, payload_b64),
+            (Part::Signature, signature_b64),
+        ] {
+            if b64.is_empty() {
+                return Err(Rejection::EmptyPart(part));
+            }
+        }
+
+        let header = decode_object(Part::Header, header_b64, limits)?;
+        let (alg, kid) = check_header(&header)?;
+        let claims = decode_object(Part::Payload, payload_b64, limits)?;
+        let signature = base64url::decode(signature_b64)
+            .map_err(|e| Rejection::Base64 { part: Part::Signature, reason: e.reason() })?;
+
+        // Both parts and the dot between them; the lengths come from the split above.
+        let signing_input =
+            token.get(..header_b64.len() + 1 + payload_b64.len()).ok_or(Rejection::PartCount)?;
+
+        Ok(Jws { header, claims, alg, kid, signing_input, signature })
+    }
+
+    /// The algorithm named by the header.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The header's `kid`, if it has one.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The JOSE header.
+    #[must_use]
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.header
+    }
+
+    /// The JWT claims set (the payload).
+    #[must_use]
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    pub(crate) fn signing_input(&self) -> &[u8] {
+        self.signing_input
+    }
+
+    pub(crate) fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+}
+
+/// Never prints the claims or the signature: a `{:?}` in a log line must not leak the token.
+impl fmt::Debug for Jws<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Jws")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn decode_object(part: Part, b64: &[u8], limits: &Limits) -> Result<Map<String, Value>, Rejection> {
+    let bytes =
+        base64url::decode(b64).map_err(|e| Rejection::Base64 { part, reason: e.reason() })?;
+    json::parse_object(&bytes, limits.max_json_depth).map_err(|e| match e {
+        JsonError::Syntax(detail) => Rejection::Json { part, detail },
+        JsonError::NotObject => Rejection::NotObject(part),
+        JsonError::DuplicateMember => Rejection::DuplicateMember(part),
+        JsonError::TooDeep(limit) => Rejection::TooDeep { part, limit },
+    })
+}
+
+/// Checks the JOSE header members we act on. `jku`, `x5u`, `x5c` and `jwk` are ignored on
+/// purpose: trusting a key named or embedded by the token itself would let anyone sign.
+fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>), Rejection> {
+    let alg = match header.get("alg") {
+        None => return Err(Rejection::MissingAlg),
+        Some(Value::String(name)) => Algorithm::from_name(name)
+            .ok_or_else(|| Rejection::UnsupportedAlg { alg: escape(name) })?,
+        Some(_) => return Err(Rejection::AlgNotString),
+    };
+    // RFC 7515 §4.1.11: a recipient that does not understand a listed extension must refuse
+    // the token, and we understand none (not even `b64`, RFC 7797).
+    if header.contains_key("crit") {
+        return Err(Rejection::Crit);
+    }
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(_) => return Err(Rejection::KidNotString),
+    };
+    Ok((alg, kid))
+}
+
+/// Extracts the token from an `Authorization` header value: scheme `Bearer` matched
+/// case-insensitively (RFC 7235 §2.1), then one or more spaces (RFC 6750 `1*SP`), then the
+/// token; trailing spaces and tabs are trimmed. Returns `None` when the scheme is not Bearer
+/// or nothing follows it.
+///
+/// The token itself is not checked against the `b64token` grammar: `Jws::parse` is stricter.
+///
+/// ```
+/// use auth_jwt_core::bearer_token;
+/// assert_eq!(bearer_token(b"bearer  a.b.c \t"), Some(&b"a.b.c"[..]));
+/// assert_eq!(bearer_token(b"Bearer "), None);
+/// assert_eq!(bearer_token(b"Basic dXNlcjpwYXNz"), None);
+/// ```
+#[must_use]
+pub fn bearer_token(authorization: &[u8]) -> Option<&[u8]> {
+    const SCHEME: &[u8] = b"Bearer";
+    let scheme = authorization.get(..SCHEME.len())?;
+    if !scheme.eq_ignore_ascii_case(SCHEME) {
+        return None;
+    }
+    let rest = authorization.get(SCHEME.len()..)?;
+    // "Bearerx" is another scheme, not Bearer without a separator.
+    if rest.first() != Some(&b' ') {
+        return None;
+    }
+    let start = rest.iter().position(|&b| b != b' ')?;
+    let end = rest.iter().rposition(|&b| b != b' ' && b != b'\t')?;
+    rest.get(start..=end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_edge_cases() {
+        assert_eq!(bearer_token(b"Bearer tok"), Some(&b"tok"[..]));
+        assert_eq!(bearer_token(b"bearer  tok"), Some(&b"tok"[..]));
+        assert_eq!(bearer_token(b"BEARER tok"), Some(&b"tok"[..]));
+        assert_eq!(bearer_token(b"Bearer tok  "), Some(&b"tok"[..]));
+        assert_eq!(bearer_token(b"Bearer tok \t "), Some(&b"tok"[..]));
+        assert_eq!(bearer_token(b"Bearer a.b.c"), Some(&b"a.b.c"[..]));
+        assert_eq!(bearer_token(b"Bearer"), None);
+        assert_eq!(bearer_token(b"Bearer "), None);
+        assert_eq!(bearer_token(b"Bearer   "), None);
+        assert_eq!(bearer_token(b"Bearer \t"), None);
+        assert_eq!(bearer_token(b"Bearer\ttok"), None);
+        assert_eq!(bearer_token(b"Bearertok"), None);
+        assert_eq!(bearer_token(b"Basic x"), None);
+        assert_eq!(bearer_token(b"Bear"), None);
+        assert_eq!(bearer_token(b""), None);
+        assert_eq!(bearer_token(b" Bearer tok"), None);
+        assert_eq!(bearer_token(b"Bearer\xff\xfe tok"), None);
+        // Spaces inside the credentials are left for the parser to refuse.
+        assert_eq!(bearer_token(b"Bearer a b"), Some(&b"a b"[..]));
+    }
+}

@@ -1,0 +1,48 @@
+//! nginx complex values: directive arguments that may contain variables (`"$host"`,
+//! `$cookie_token`), compiled once at configuration time and evaluated per request.
+
+use core::ptr::NonNull;
+
+use ngx::ffi::{
+    ngx_conf_t, ngx_http_compile_complex_value, ngx_http_compile_complex_value_t,
+    ngx_http_complex_value_t, ngx_str_t, NGX_OK,
+};
+use ngx::http::Request;
+
+/// A compiled complex value. It lives in the configuration pool, so it is valid for as long
+/// as the configuration (and thus every `LocConf` holding it) exists.
+pub struct ComplexValue(NonNull<ngx_http_complex_value_t>);
+
+impl ComplexValue {
+    /// Compiles `value`; `None` when nginx rejects it (nginx has already logged why).
+    ///
+    /// # Safety
+    /// `cf` must be the configuration being parsed, as passed to a directive handler.
+    pub unsafe fn compile(cf: *mut ngx_conf_t, value: &ngx_str_t) -> Option<Self> {
+        // SAFETY: the caller guarantees `cf`; the allocation comes from the configuration
+        // pool and is zeroed, as ngx_http_compile_complex_value expects.
+        unsafe {
+            let complex_value = ngx::core::Pool::from_ngx_pool((*cf).pool)
+                .calloc_type::<ngx_http_complex_value_t>();
+            let complex_value = NonNull::new(complex_value)?;
+            let mut value = *value;
+            let mut ccv = ngx_http_compile_complex_value_t {
+                cf,
+                value: &mut value,
+                complex_value: complex_value.as_ptr(),
+                ..core::mem::zeroed()
+            };
+            if ngx_http_compile_complex_value(&mut ccv) != NGX_OK as isize {
+                return None;
+            }
+            Some(Self(complex_value))
+        }
+    }
+
+    /// Evaluates the value for `request`; `None` only when nginx fails (out of memory).
+    pub fn evaluate<'r>(&self, request: &'r Request) -> Option<&'r [u8]> {
+        // SAFETY: the pointer was produced by `compile` and the configuration outlives requests.
+        let complex_value = unsafe { self.0.as_ref() };
+        request.get_complex_value(complex_value).map(|value| value.as_bytes())
+    }
+}

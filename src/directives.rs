@@ -1,0 +1,216 @@
+//! The directive table and one handler per directive. Handlers validate their arguments and
+//! report problems as `[emerg] ... in "<directive>" directive`, so `nginx -t` names them.
+
+use core::ffi::{c_char, c_void};
+use core::ptr;
+use std::cell::Cell;
+use std::path::Path;
+use std::rc::Rc;
+
+use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
+use ngx::ffi::{
+    ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_parse_time, ngx_str_t, ngx_uint_t,
+    NGX_CONF_TAKE1, NGX_CONF_TAKE12, NGX_ERROR, NGX_HTTP_LMT_CONF, NGX_HTTP_LOC_CONF,
+    NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_WARN,
+    NGX_OK,
+};
+use ngx::{ngx_conf_log_error, ngx_string};
+
+use crate::complex_value::ComplexValue;
+use crate::conf::{AuthJwt, AuthSetting, LocConf};
+use crate::key_files::{self, KeyState};
+
+const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
+
+pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 4] = [
+    ngx_command_t {
+        name: ngx_string!("auth_jwt"),
+        type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12) as ngx_uint_t,
+        set: Some(cmd_auth_jwt),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("auth_jwt_key_file"),
+        type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(cmd_auth_jwt_key_file),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("auth_jwt_leeway"),
+        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(cmd_auth_jwt_leeway),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t::empty(),
+];
+
+const DUPLICATE: *mut c_char = c"is duplicate".as_ptr().cast_mut();
+
+/// `auth_jwt "realm" [token=$variable] | off;`
+extern "C" fn cmd_auth_jwt(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes the configuration being parsed and this module's LocConf.
+    let (args, conf) = unsafe { (directive_args(cf), &mut *conf.cast::<LocConf>()) };
+    if conf.auth.is_some() {
+        return DUPLICATE;
+    }
+    // NGX_CONF_TAKE12: args holds the directive name and one or two values.
+    let (realm, token) = match args {
+        [_, value] if value.as_bytes() == b"off" => {
+            conf.auth = Some(AuthSetting::Off);
+            return NGX_CONF_OK;
+        }
+        [_, realm] => (realm, None),
+        [_, realm, token] => (realm, Some(token)),
+        _ => return NGX_CONF_ERROR,
+    };
+
+    let token = match token {
+        None => None,
+        Some(param) => match param.as_bytes().strip_prefix(b"token=") {
+            Some(variable) if variable.len() > 1 && variable[0] == b'$' => {
+                let value = ngx_str_t { len: variable.len(), data: param.data.wrapping_add(6) };
+                // SAFETY: `cf` is the configuration being parsed.
+                match unsafe { ComplexValue::compile(cf, &value) } {
+                    Some(value) => Some(value),
+                    None => return NGX_CONF_ERROR,
+                }
+            }
+            _ => return invalid(cf, "parameter", param, "auth_jwt"),
+        },
+    };
+    // SAFETY: `cf` is the configuration being parsed.
+    let Some(realm) = (unsafe { ComplexValue::compile(cf, realm) }) else {
+        return NGX_CONF_ERROR;
+    };
+    conf.auth = Some(AuthSetting::On(Rc::new(AuthJwt {
+        realm,
+        token,
+        // SAFETY: `cf` is the configuration being parsed.
+        declared_at: unsafe { current_position(cf) },
+        warned_unverified: Cell::new(false),
+    })));
+    NGX_CONF_OK
+}
+
+/// `auth_jwt_key_file file;` — several per level are merged into one key set.
+extern "C" fn cmd_auth_jwt_key_file(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes the configuration being parsed and this module's LocConf.
+    let (args, conf) = unsafe { (directive_args(cf), &mut *conf.cast::<LocConf>()) };
+    // NGX_CONF_TAKE1: args holds the directive name and one value.
+    let mut name = args[1];
+    if name.as_bytes().contains(&b'$') {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "variables in \"auth_jwt_key_file\" are not supported yet: \"{}\"",
+            name
+        );
+        return NGX_CONF_ERROR;
+    }
+    // Relative paths resolve against the configuration prefix, like auth_basic_user_file.
+    // SAFETY: `cf` is valid; ngx_conf_full_name replaces `name` with a pool copy.
+    if unsafe { ngx_conf_full_name((*cf).cycle, &mut name, 1) } != NGX_OK as isize {
+        return NGX_CONF_ERROR;
+    }
+    let Ok(path) = name.to_str() else {
+        return invalid(cf, "file name", &args[1], "auth_jwt_key_file");
+    };
+    let path = Path::new(path);
+    let loaded = key_files::load(path);
+    match &loaded {
+        // As in NGINX Plus the configuration still loads; protected requests get 500.
+        Err(reason) => {
+            ngx_conf_log_error!(
+                NGX_LOG_WARN,
+                cf,
+                "auth_jwt_key_file \"{}\" is unusable: {}; requests that need it will get 500",
+                path.display(),
+                reason
+            );
+        }
+        Ok(keys) => {
+            for note in keys.skipped() {
+                ngx_conf_log_error!(
+                    NGX_LOG_WARN,
+                    cf,
+                    "auth_jwt_key_file \"{}\": ignored {}",
+                    path.display(),
+                    note
+                );
+            }
+        }
+    }
+    let state = conf.own_keys.take().unwrap_or(KeyState::Ready(auth_jwt_core::KeySet::empty()));
+    conf.own_keys = Some(state.add(path, loaded));
+    NGX_CONF_OK
+}
+
+/// `auth_jwt_leeway time;`
+extern "C" fn cmd_auth_jwt_leeway(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes the configuration being parsed and this module's LocConf.
+    let (args, conf) = unsafe { (directive_args(cf), &mut *conf.cast::<LocConf>()) };
+    if conf.leeway.is_some() {
+        return DUPLICATE;
+    }
+    // NGX_CONF_TAKE1: args holds the directive name and one value.
+    let mut value = args[1];
+    // SAFETY: ngx_parse_time only reads the string.
+    let seconds = unsafe { ngx_parse_time(&mut value, 1) };
+    if seconds == NGX_ERROR as isize || seconds < 0 {
+        return invalid(cf, "value", &args[1], "auth_jwt_leeway");
+    }
+    conf.leeway = Some(seconds as u64);
+    NGX_CONF_OK
+}
+
+/// The arguments of the directive being handled, the directive name first.
+///
+/// # Safety
+/// `cf` must be the configuration passed to a directive handler.
+unsafe fn directive_args<'a>(cf: *mut ngx_conf_t) -> &'a [ngx_str_t] {
+    // SAFETY: during a directive handler `cf->args` is an array of ngx_str_t.
+    unsafe { (*(*cf).args).as_slice::<ngx_str_t>() }
+}
+
+/// `file:line` of the directive being parsed.
+///
+/// # Safety
+/// `cf` must be the configuration passed to a directive handler.
+unsafe fn current_position(cf: *mut ngx_conf_t) -> String {
+    // SAFETY: while a directive is parsed, `conf_file` points to the file being read.
+    unsafe {
+        let file = &*(*cf).conf_file;
+        format!("{}:{}", file.file.name, file.line)
+    }
+}
+
+/// Logs the nginx-style `invalid <what> "<value>" in "<directive>" directive` and fails.
+fn invalid(cf: *mut ngx_conf_t, what: &str, value: &ngx_str_t, directive: &str) -> *mut c_char {
+    ngx_conf_log_error!(
+        NGX_LOG_EMERG,
+        cf,
+        "invalid {} \"{}\" in \"{}\" directive",
+        what,
+        value,
+        directive
+    );
+    NGX_CONF_ERROR
+}

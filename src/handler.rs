@@ -1,0 +1,117 @@
+//! The ACCESS phase handler: find the token, validate it with the core crate, and map the
+//! outcome to nginx: `NGX_DECLINED` (not protected here), `NGX_OK`, 401 with a challenge, or
+//! 500 when the keys of the location cannot be used.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use auth_jwt_core::{bearer_token, check_time, verify_signature, Jws, Limits, Rejection};
+use ngx::core::Status;
+use ngx::ffi::{ngx_http_request_t, ngx_int_t, ngx_time, NGX_LOG_ERR, NGX_LOG_INFO};
+use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
+
+use crate::conf::{AuthJwt, LocConf};
+use crate::key_files::KeyState;
+use crate::log::request_log;
+use crate::response::{challenge_value, set_www_authenticate, ChallengeError};
+use crate::Module;
+
+/// Registered in the ACCESS phase by `postconfiguration`.
+pub(crate) extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
+    // SAFETY: nginx calls phase handlers with a valid request.
+    let request = unsafe { Request::from_ngx_http_request(r) };
+    // A panic must never unwind into nginx (it would abort the worker): answer 500 instead.
+    let status = match catch_unwind(AssertUnwindSafe(|| check_access(request))) {
+        Ok(status) => status,
+        Err(_) => {
+            request_log!(NGX_LOG_ERR, request, "internal error while checking the token");
+            HTTPStatus::INTERNAL_SERVER_ERROR.into()
+        }
+    };
+    status.0
+}
+
+fn check_access(request: &mut Request) -> Status {
+    let Some(conf) = Module::location_conf(request) else {
+        return Status::NGX_DECLINED;
+    };
+    let Some(auth) = conf.enabled() else {
+        return Status::NGX_DECLINED;
+    };
+
+    let token = match find_token(request, auth) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            request_log!(NGX_LOG_INFO, request, "no token in the request");
+            return challenge(request, auth, ChallengeError::None);
+        }
+        Err(()) => return HTTPStatus::INTERNAL_SERVER_ERROR.into(),
+    };
+
+    match validate(token, conf) {
+        Ok(()) => Status::NGX_OK,
+        Err(Failure::Rejected(rejection)) => {
+            request_log!(NGX_LOG_INFO, request, "rejected token: {}", rejection);
+            challenge(request, auth, ChallengeError::InvalidToken)
+        }
+        Err(Failure::KeysUnusable { file, reason }) => {
+            request_log!(NGX_LOG_ERR, request, "key file \"{}\" is unusable: {}", file, reason);
+            HTTPStatus::INTERNAL_SERVER_ERROR.into()
+        }
+    }
+}
+
+enum Failure<'c> {
+    Rejected(Rejection),
+    KeysUnusable { file: &'c str, reason: &'c str },
+}
+
+/// Structure first, keys second, signature and time last: a malformed token is a 401 even
+/// where the key file is broken, while a well-formed one there is a 500 (NGINX Plus order).
+fn validate<'c>(token: &[u8], conf: &'c LocConf) -> Result<(), Failure<'c>> {
+    let jws = Jws::parse(token, &Limits::default()).map_err(Failure::Rejected)?;
+    let keys = match conf.keys.as_deref() {
+        None => None,
+        Some(KeyState::Ready(keys)) => Some(keys),
+        Some(KeyState::Broken { file, reason }) => {
+            return Err(Failure::KeysUnusable { file, reason });
+        }
+    };
+    verify_signature(&jws, keys).map_err(Failure::Rejected)?;
+    check_time(jws.claims(), ngx_time(), conf.leeway_secs()).map_err(Failure::Rejected)
+}
+
+/// The token of the request: from `token=$variable` when configured, else from
+/// `Authorization: Bearer`. `Ok(None)` when there is none; `Err` when nginx failed.
+fn find_token<'r>(request: &'r Request, auth: &AuthJwt) -> Result<Option<&'r [u8]>, ()> {
+    let value = match &auth.token {
+        Some(variable) => variable.evaluate(request).ok_or(())?,
+        None => {
+            let header = request.as_ref().headers_in.authorization;
+            if header.is_null() {
+                return Ok(None);
+            }
+            // SAFETY: a non-null `authorization` points to a header element of this request.
+            let value = unsafe { (*header).value.as_bytes() };
+            return Ok(bearer_token(value));
+        }
+    };
+    if value.is_empty() {
+        return Ok(None);
+    }
+    // `token=$http_authorization` hands us the scheme too; a JWT never contains a space, so
+    // stripping a `Bearer ` prefix can never change a bare token.
+    Ok(Some(bearer_token(value).unwrap_or(value)))
+}
+
+/// 401 with `WWW-Authenticate: Bearer realm="..."[, error="invalid_token"]`. The body is left
+/// to nginx so that `error_page 401` keeps working.
+fn challenge(request: &mut Request, auth: &AuthJwt, error: ChallengeError) -> Status {
+    let Some(realm) = auth.realm.evaluate(request) else {
+        return HTTPStatus::INTERNAL_SERVER_ERROR.into();
+    };
+    let value = challenge_value(realm, error);
+    if set_www_authenticate(request, &value).is_none() {
+        return HTTPStatus::INTERNAL_SERVER_ERROR.into();
+    }
+    HTTPStatus::UNAUTHORIZED.into()
+}

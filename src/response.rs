@@ -1,0 +1,73 @@
+//! Building the 401 challenge. All raw `headers_out` manipulation lives here.
+
+use ngx::ffi::{ngx_list_push, ngx_str_t, ngx_table_elt_t, u_char};
+use ngx::http::Request;
+
+/// `error` parameter of the challenge (RFC 6750 §3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeError {
+    /// No token was presented: the challenge carries only the realm.
+    None,
+    /// A token was presented but rejected.
+    InvalidToken,
+}
+
+/// The value of `WWW-Authenticate`: `Bearer realm="<realm>"[, error="invalid_token"]`.
+///
+/// The realm is written as an HTTP quoted-string, so `"` and `\` are escaped; control
+/// characters (which nginx would otherwise send verbatim) are dropped.
+pub fn challenge_value(realm: &[u8], error: ChallengeError) -> Vec<u8> {
+    let mut value = Vec::with_capacity(realm.len() + 48);
+    value.extend_from_slice(b"Bearer realm=\"");
+    for &byte in realm {
+        match byte {
+            b'"' | b'\\' => value.extend_from_slice(&[b'\\', byte]),
+            0..=0x1f | 0x7f => {}
+            _ => value.push(byte),
+        }
+    }
+    value.push(b'"');
+    if error == ChallengeError::InvalidToken {
+        value.extend_from_slice(b", error=\"invalid_token\"");
+    }
+    value
+}
+
+/// Adds `WWW-Authenticate: <value>` and registers it as `headers_out.www_authenticate`.
+///
+/// Registering the pointer (not only appending a header) matters: under `satisfy any`, nginx
+/// core hides the challenge by clearing that element's hash when another access module
+/// allows the request, exactly as it does for auth_basic.
+pub fn set_www_authenticate(request: &mut Request, value: &[u8]) -> Option<()> {
+    let pool = request.pool();
+    let data = pool.alloc_unaligned(value.len()).cast::<u_char>();
+    if data.is_null() {
+        return None;
+    }
+    let r = request.as_mut();
+    // SAFETY: `headers_out.headers` is an initialised nginx list of `ngx_table_elt_t`; the
+    // element returned by `ngx_list_push` is valid, uninitialised memory of that type, which
+    // we fill completely below. `data` has room for `value.len()` bytes.
+    unsafe {
+        core::ptr::copy_nonoverlapping(value.as_ptr(), data, value.len());
+        let header = ngx_list_push(&mut r.headers_out.headers).cast::<ngx_table_elt_t>();
+        if header.is_null() {
+            return None;
+        }
+        (*header).hash = 1;
+        (*header).key = static_str(b"WWW-Authenticate");
+        (*header).lowcase_key = b"www-authenticate".as_ptr().cast_mut();
+        (*header).value = ngx_str_t { len: value.len(), data };
+        #[cfg(ngx_table_elt_next)]
+        {
+            (*header).next = core::ptr::null_mut();
+        }
+        r.headers_out.www_authenticate = header;
+    }
+    Some(())
+}
+
+/// An `ngx_str_t` over static bytes. nginx only reads header keys, never writes them.
+fn static_str(bytes: &'static [u8]) -> ngx_str_t {
+    ngx_str_t { len: bytes.len(), data: bytes.as_ptr().cast_mut() }
+}
