@@ -28,7 +28,7 @@ sub spit {
 }
 
 remove_tree("$fuzz/seeds");
-make_path(map { "$fuzz/seeds/$_" } qw(token token_parts jwks));
+make_path(map { "$fuzz/seeds/$_" } qw(token token_parts jwks cache));
 
 # Valid tokens: every algorithm, with and without kid.
 my @valid;
@@ -70,6 +70,18 @@ for my $t (@valid, @hostile) {
 
 # The tokens the jwks target verifies against every key set that loads.
 spit("$fuzz/tokens.txt", join('', map { "$_->[1]\n" } @valid));
+
+# The cache target: token lists (one per line) with repeats and one-byte variants.
+my @v = map { $_->[1] } @valid;
+spit("$fuzz/seeds/cache/valid-8", join('', map { "$_\n" } @v[0 .. 7]));
+spit("$fuzz/seeds/cache/repeat", join('', map { "$_\n" } @v[0 .. 2], $v[0]));
+{
+    my $t = $v[6];
+    my $i = length($t) - 10;
+    (my $u = $t) =~ s/^(.{$i})(.)/$1 . ($2 eq 'A' ? 'B' : 'A')/e;
+    spit("$fuzz/seeds/cache/one-byte", "$t\n$u\n$t\n");
+}
+spit("$fuzz/seeds/cache/hostile", join('', map { "$_->[1]\n" } @hostile));
 
 # Key files: every fixture, good and broken.
 for my $f (glob("$data/jwks/*.json"), glob("$data/jwk/*.jwk"), glob("$data/bad/*")) {

@@ -11,7 +11,7 @@
 //! on its own when it enters level 128, so larger limits are lowered to [`MAX_DEPTH`].
 
 use std::cell::Cell;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -69,10 +69,16 @@ pub(crate) fn parse_object(
         Err(err) => Err(match limits.violation.get() {
             Some(Violation::Duplicate) => JsonError::DuplicateMember,
             Some(Violation::TooDeep) => JsonError::TooDeep(max_depth),
-            None if err.to_string().starts_with("recursion limit exceeded") => {
-                JsonError::TooDeep(max_depth)
+            None => {
+                // Formatted once, into one buffer: garbage tokens take this path.
+                let mut detail = String::with_capacity(80);
+                let _ = write!(detail, "{err}");
+                if detail.starts_with("recursion limit exceeded") {
+                    JsonError::TooDeep(max_depth)
+                } else {
+                    JsonError::Syntax(detail)
+                }
             }
-            None => JsonError::Syntax(err.to_string()),
         }),
     }
 }

@@ -21,6 +21,7 @@ use openssl::rsa::Rsa;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
+use crate::backend::PublicKey;
 use crate::base64url;
 use crate::error::{escape, KeyProblem, KeySetError};
 use crate::json::{self, JsonError};
@@ -61,9 +62,9 @@ impl EdCurve {
 pub(crate) enum Material {
     /// An HMAC secret.
     Oct(Vec<u8>),
-    Rsa(PKey<Public>),
-    Ec(Curve, PKey<Public>),
-    Okp(EdCurve, PKey<Public>),
+    Rsa(PublicKey),
+    Ec(Curve, PublicKey),
+    Okp(EdCurve, PublicKey),
 }
 
 /// One usable verification key.
@@ -248,7 +249,7 @@ impl fmt::Debug for KeySet {
             .map(|key| {
                 let kty = match &key.material {
                     Material::Oct(_) => "oct".to_owned(),
-                    Material::Rsa(pkey) => format!("RSA-{}", pkey.bits()),
+                    Material::Rsa(key) => format!("RSA-{}", key.openssl.bits()),
                     Material::Ec(curve, _) => format!("EC {}", curve.crv()),
                     Material::Okp(curve, _) => format!("OKP {}", curve.crv()),
                 };
@@ -301,13 +302,13 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, KeyProblem> {
 
     let material = match kty {
         "oct" => Material::Oct(oct(obj, alg)?),
-        "RSA" => Material::Rsa(rsa(obj)?),
+        "RSA" => Material::Rsa(PublicKey::rsa(rsa(obj)?)),
         "EC" => {
             let crv = string(obj, "crv")?.ok_or(KeyProblem::Missing("crv"))?;
             let Some(curve) = Curve::from_crv(crv) else {
                 return Ok(Parsed::Skip(format!("EC curve {} is not supported", escape(crv))));
             };
-            Material::Ec(curve, ec(obj, curve)?)
+            Material::Ec(curve, PublicKey::ec(curve, ec(obj, curve)?))
         }
         "OKP" => {
             let crv = string(obj, "crv")?.ok_or(KeyProblem::Missing("crv"))?;
@@ -319,7 +320,7 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, KeyProblem> {
                     return Ok(Parsed::Skip(format!("OKP curve {} is not supported", escape(crv))))
                 }
             };
-            Material::Okp(curve, okp(obj, curve)?)
+            Material::Okp(curve, PublicKey::okp(okp(obj, curve)?, curve == EdCurve::Ed25519))
         }
         _ => return Ok(Parsed::Skip(format!("kty {} is not supported", escape(kty)))),
     };

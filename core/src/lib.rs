@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod algorithm;
+mod backend;
 mod base64url;
 mod cache;
 mod claims;

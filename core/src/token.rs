@@ -19,7 +19,6 @@ pub struct Jws<'a> {
     header: Map<String, Value>,
     claims: Map<String, Value>,
     alg: Algorithm,
-    kid: Option<String>,
     /// `BASE64URL(header) '.' BASE64URL(payload)`, exactly as received: the signature covers
     /// these bytes, not a re-encoding of the parsed JSON.
     signing_input: &'a [u8],
@@ -58,7 +57,7 @@ impl<'a> Jws<'a> {
         }
 
         let header = decode_object(Part::Header, header_b64, limits)?;
-        let (alg, kid) = check_header(&header)?;
+        let alg = check_header(&header)?;
         let claims = decode_object(Part::Payload, payload_b64, limits)?;
         let signature = base64url::decode(signature_b64)
             .map_err(|e| Rejection::Base64 { part: Part::Signature, reason: e.reason() })?;
@@ -67,7 +66,7 @@ impl<'a> Jws<'a> {
         let signing_input =
             token.get(..header_b64.len() + 1 + payload_b64.len()).ok_or(Rejection::PartCount)?;
 
-        Ok(Jws { header, claims, alg, kid, signing_input, signature })
+        Ok(Jws { header, claims, alg, signing_input, signature })
     }
 
     /// The algorithm named by the header.
@@ -79,7 +78,8 @@ impl<'a> Jws<'a> {
     /// The header's `kid`, if it has one.
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
+        // `check_header` made sure that a `kid` member is a string.
+        self.header.get("kid").and_then(Value::as_str)
     }
 
     /// The JOSE header.
@@ -108,7 +108,7 @@ impl fmt::Debug for Jws<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Jws")
             .field("alg", &self.alg)
-            .field("kid", &self.kid)
+            .field("kid", &self.kid())
             .finish_non_exhaustive()
     }
 }
@@ -126,7 +126,7 @@ fn decode_object(part: Part, b64: &[u8], limits: &Limits) -> Result<Map<String, 
 
 /// Checks the JOSE header members we act on. `jku`, `x5u`, `x5c` and `jwk` are ignored on
 /// purpose: trusting a key named or embedded by the token itself would let anyone sign.
-fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String>), Rejection> {
+fn check_header(header: &Map<String, Value>) -> Result<Algorithm, Rejection> {
     let alg = match header.get("alg") {
         None => return Err(Rejection::MissingAlg),
         Some(Value::String(name)) => Algorithm::from_name(name)
@@ -138,12 +138,10 @@ fn check_header(header: &Map<String, Value>) -> Result<(Algorithm, Option<String
     if header.contains_key("crit") {
         return Err(Rejection::Crit);
     }
-    let kid = match header.get("kid") {
-        None => None,
-        Some(Value::String(kid)) => Some(kid.clone()),
-        Some(_) => return Err(Rejection::KidNotString),
-    };
-    Ok((alg, kid))
+    match header.get("kid") {
+        None | Some(Value::String(_)) => Ok(alg),
+        Some(_) => Err(Rejection::KidNotString),
+    }
 }
 
 /// Extracts the token from an `Authorization` header value: scheme `Bearer` matched

@@ -11,6 +11,7 @@ use openssl::sign::{RsaPssSaltlen, Verifier};
 use sha2::{Sha256, Sha384, Sha512};
 
 use crate::algorithm::{Algorithm, Curve, Family, Hash};
+use crate::backend::PublicKey;
 use crate::error::{escape, Rejection};
 use crate::jwk::{KeySet, Material};
 use crate::token::Jws;
@@ -39,26 +40,27 @@ pub fn verify_signature(jws: &Jws, keys: Option<&KeySet>) -> Result<(), Rejectio
     Err(Rejection::BadSignature)
 }
 
-/// Whether `signature` over `data` verifies with `material` under `alg`. Any OpenSSL failure
-/// counts as "does not verify": the input is attacker-controlled, and a malformed signature is
-/// just a wrong one.
+/// Whether `signature` over `data` verifies with `material` under `alg`. Any crypto library
+/// failure counts as "does not verify": the input is attacker-controlled, and a malformed
+/// signature is just a wrong one. aws-lc-rs verifies where it has the key, OpenSSL otherwise
+/// (see `backend.rs`).
 fn verify_with(material: &Material, alg: Algorithm, data: &[u8], signature: &[u8]) -> bool {
     // Candidate selection already matched the key to the family; matching again here keeps
     // this function safe on its own.
     match (material, alg.family(), alg.hash()) {
         (Material::Oct(secret), Family::Hmac, Some(hash)) => hmac(hash, secret, data, signature),
-        (Material::Rsa(key), Family::RsaPkcs1, Some(hash)) => {
-            rsa(key, hash, false, data, signature).unwrap_or(false)
-        }
-        (Material::Rsa(key), Family::RsaPss, Some(hash)) => {
-            rsa(key, hash, true, data, signature).unwrap_or(false)
-        }
+        (Material::Rsa(key), Family::RsaPkcs1, Some(hash)) => key
+            .verify_fast(alg, data, signature)
+            .unwrap_or_else(|| rsa(&key.openssl, hash, false, data, signature).unwrap_or(false)),
+        (Material::Rsa(key), Family::RsaPss, Some(hash)) => key
+            .verify_fast(alg, data, signature)
+            .unwrap_or_else(|| rsa(&key.openssl, hash, true, data, signature).unwrap_or(false)),
         (Material::Ec(curve, key), Family::Ecdsa(wanted), Some(hash)) if *curve == wanted => {
-            ecdsa(*curve, key, hash, data, signature).unwrap_or(false)
+            ecdsa(*curve, key, alg, hash, data, signature).unwrap_or(false)
         }
-        (Material::Okp(_, key), Family::EdDsa, None) => {
-            eddsa(key, data, signature).unwrap_or(false)
-        }
+        (Material::Okp(_, key), Family::EdDsa, None) => key
+            .verify_fast(alg, data, signature)
+            .unwrap_or_else(|| eddsa(&key.openssl, data, signature).unwrap_or(false)),
         _ => false,
     }
 }
@@ -112,11 +114,12 @@ fn rsa(
     verifier.verify_oneshot(sig, data)
 }
 
-/// ECDSA with the JWS signature format: `r || s`, each exactly the field size (RFC 7518 §3.4),
-/// converted to the DER form OpenSSL verifies.
+/// ECDSA with the JWS signature format: `r || s`, each exactly the field size (RFC 7518 §3.4).
+/// aws-lc-rs takes that form as is; for OpenSSL it is converted to DER.
 fn ecdsa(
     curve: Curve,
-    key: &PKey<Public>,
+    key: &PublicKey,
+    alg: Algorithm,
     hash: Hash,
     data: &[u8],
     sig: &[u8],
@@ -132,9 +135,12 @@ fn ecdsa(
     if r.iter().all(|&b| b == 0) || s.iter().all(|&b| b == 0) {
         return Ok(false);
     }
+    if let Some(valid) = key.verify_fast(alg, data, sig) {
+        return Ok(valid);
+    }
     let der = EcdsaSig::from_private_components(BigNum::from_slice(r)?, BigNum::from_slice(s)?)?
         .to_der()?;
-    Verifier::new(digest(hash), key)?.verify_oneshot(&der, data)
+    Verifier::new(digest(hash), &key.openssl)?.verify_oneshot(&der, data)
 }
 
 /// EdDSA (RFC 8037): Ed25519 or Ed448 by the key's curve, pure mode with an empty context.

@@ -1,0 +1,235 @@
+//! Issue #6: the request path allocates only what decoding needs, and a cached token nothing.
+//!
+//! A counting global allocator records the Rust heap allocations (`alloc` and `realloc`) made
+//! by this thread while a closure runs. The expected numbers are derived from the token's
+//! shape, so a change that adds work per request (a copy of the `kid`, a second parse, a
+//! `format!`) fails here with the count it added.
+//!
+//! What decoding needs, per token:
+//! - 3 buffers: the base64url-decoded header, payload and signature;
+//! - per JSON object (header, payload): its map (one B-tree leaf node for up to 11 members), one
+//!   `String` per member name and one per string value (numbers are stored inline);
+//! - for ES*: the DER form of the signature that OpenSSL verifies (1 buffer).
+//!
+//! Allocations inside OpenSSL (`CRYPTO_malloc`) do not go through Rust's allocator and are not
+//! counted here; the crypto backend's own costs are measured by `examples/microbench.rs`.
+
+#[allow(dead_code)]
+#[path = "jwt/common.rs"]
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use serde_json::{json, Value};
+
+use auth_jwt_core::{validate, validate_cached, KeySet, Limits, VerifiedCache};
+
+use common::*;
+
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note() {
+    // `try_with`: the allocator also runs while thread-locals are torn down.
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting only touches
+// const-initialised thread-locals, which never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations made by `f` on this thread.
+fn allocations<T>(f: impl FnOnce() -> T) -> u64 {
+    COUNT.with(|c| c.set(0));
+    COUNTING.with(|c| c.set(true));
+    let out = f();
+    COUNTING.with(|c| c.set(false));
+    drop(out);
+    COUNT.with(Cell::get)
+}
+
+const NOW: i64 = 1_700_000_000;
+
+/// A typical access token: 3 header members (all strings), 7 claims (5 strings, 2 numbers).
+fn header(alg: &str, kid: &str) -> Value {
+    json!({"alg": alg, "kid": kid, "typ": "JWT"})
+}
+
+fn claims() -> Value {
+    json!({
+        "iss": "https://idp.example.com", "sub": "user-42", "aud": "api", "jti": "4711",
+        "scope": "read write", "iat": NOW - 10, "exp": NOW + 3600,
+    })
+}
+
+/// Allocations the decoding of `header` and `claims` needs (see the module documentation).
+fn decoding_needs(header: &Value, claims: &Value) -> u64 {
+    let object = |v: &Value| {
+        let map = v.as_object().expect("object");
+        let strings = map.values().filter(|v| v.is_string()).count();
+        assert!(map.len() <= 11, "one B-tree node holds 11 members");
+        1 + map.len() as u64 + strings as u64
+    };
+    3 + object(header) + object(claims)
+}
+
+struct Case {
+    alg: &'static str,
+    key: &'static Key,
+    kid: &'static str,
+    /// Allocations of the signature check itself.
+    verify: u64,
+}
+
+fn cases() -> Vec<Case> {
+    let f = fixtures();
+    vec![
+        Case { alg: "HS256", key: &f.hmac, kid: "hs256", verify: 0 },
+        Case { alg: "HS512", key: &f.hmac64, kid: "hs512", verify: 0 },
+        Case { alg: "RS256", key: &f.rsa, kid: "rsa", verify: 0 },
+        Case { alg: "PS256", key: &f.rsa, kid: "rsa", verify: 0 },
+        Case { alg: "ES256", key: &f.p256, kid: "ec256", verify: 1 },
+        Case { alg: "ES384", key: &f.p384, kid: "ec384", verify: 1 },
+        Case { alg: "ES512", key: &f.p521, kid: "ec521", verify: 1 },
+        Case { alg: "EdDSA", key: &f.ed25519, kid: "ed25519", verify: 0 },
+        Case { alg: "EdDSA", key: &f.ed448, kid: "ed448", verify: 0 },
+    ]
+}
+
+fn key_set() -> KeySet {
+    let f = fixtures();
+    keyset(&[
+        f.hmac.jwk(json!({"kid": "hs256"})),
+        f.hmac64.jwk(json!({"kid": "hs512"})),
+        f.rsa.jwk(json!({"kid": "rsa"})),
+        f.p256.jwk(json!({"kid": "ec256"})),
+        f.p384.jwk(json!({"kid": "ec384"})),
+        f.p521.jwk(json!({"kid": "ec521"})),
+        f.ed25519.jwk(json!({"kid": "ed25519"})),
+        f.ed448.jwk(json!({"kid": "ed448"})),
+    ])
+}
+
+fn signed(case: &Case) -> (Vec<u8>, u64) {
+    let header = header(case.alg, case.kid);
+    let claims = claims();
+    let token = token_raw(case.key, case.alg, &header.to_string(), &claims.to_string());
+    (token.into_bytes(), decoding_needs(&header, &claims))
+}
+
+#[test]
+fn validate_allocates_only_what_decoding_needs() {
+    let keys = key_set();
+    let limits = Limits::default();
+    for case in cases() {
+        let (token, needs) = signed(&case);
+        // Warm-up: OpenSSL and std initialise lazily on first use.
+        validate(&token, Some(&keys), NOW, 0, &limits).expect("valid");
+        let got = allocations(|| validate(&token, Some(&keys), NOW, 0, &limits).expect("valid"));
+        assert_eq!(
+            got,
+            needs + case.verify,
+            "{} ({}): {got} allocations, decoding needs {needs} and verification {}",
+            case.alg,
+            case.kid,
+            case.verify
+        );
+    }
+}
+
+#[test]
+fn a_cached_token_allocates_nothing() {
+    let keys = key_set();
+    let limits = Limits::default();
+    let mut cache = VerifiedCache::new(16);
+    for case in cases() {
+        let (token, needs) = signed(&case);
+        // The miss: full validation plus one copy of the token for the cache (and, while the
+        // cache grows, its table and slot vector).
+        let miss = allocations(|| {
+            validate_cached(&token, Some(&keys), NOW, 0, &limits, &mut cache).expect("valid")
+        });
+        assert!(miss > needs, "{}: the miss stores the token", case.alg);
+        let hit = allocations(|| {
+            validate_cached(&token, Some(&keys), NOW, 0, &limits, &mut cache).expect("valid")
+        });
+        assert_eq!(hit, 0, "{} ({}): a cache hit allocated", case.alg, case.kid);
+        // Expired on a later request: still no allocation.
+        let expired = allocations(|| {
+            validate_cached(&token, Some(&keys), NOW + 7200, 0, &limits, &mut cache).unwrap_err()
+        });
+        assert_eq!(expired, 0, "{}: refusing a cached expired token allocated", case.alg);
+    }
+}
+
+#[test]
+fn a_full_cache_replaces_entries_with_one_allocation_each() {
+    let keys = key_set();
+    let limits = Limits::default();
+    let f = fixtures();
+    let mut cache = VerifiedCache::new(4);
+    let tokens: Vec<Vec<u8>> = (0..12)
+        .map(|i| token(&f.hmac, "HS256", json!({"kid": "hs256"}), json!({"n": i})).into_bytes())
+        .collect();
+    for t in &tokens[..4] {
+        validate_cached(t, Some(&keys), NOW, 0, &limits, &mut cache).expect("valid");
+    }
+    let needs = decoding_needs(&json!({"alg": "HS256", "kid": "hs256"}), &json!({"n": 0}));
+    for t in &tokens[4..] {
+        let got = allocations(|| {
+            validate_cached(t, Some(&keys), NOW, 0, &limits, &mut cache).expect("valid")
+        });
+        assert_eq!(got, needs + 1, "eviction + insert: the token copy only");
+    }
+}
+
+#[test]
+fn garbage_is_refused_with_few_allocations() {
+    let keys = key_set();
+    let limits = Limits::default();
+    for (token, expected) in [
+        // No dots: refused before any decoding.
+        (b"garbage".to_vec(), 0),
+        // Not base64url: refused by the character scan, before a buffer is made.
+        (b"a*.b.c".to_vec(), 0),
+        // Base64 of binary bytes: the header buffer, serde_json's error, and its message
+        // (formatted once, into one buffer).
+        (format!("{}.{}.{}", b64(&[0xff; 30]), b64(&[0xfe; 90]), b64(&[1; 64])).into_bytes(), 3),
+    ] {
+        let got = allocations(|| validate(&token, Some(&keys), NOW, 0, &limits).unwrap_err());
+        assert_eq!(got, expected, "{:?}", String::from_utf8_lossy(&token));
+    }
+}
