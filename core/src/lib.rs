@@ -7,7 +7,8 @@
 //!
 //! Module map: `base64url` (strict decoding), `json` (duplicate and depth limits), `token`
 //! (compact JWS, Bearer header), `algorithm`, `jwk` (key sets), `verify`, `claims` (time),
-//! `error`.
+//! `fields` (claims and header members as variable values), `login` (login redirect URL),
+//! `status` (`$jwt_status` values), `error`.
 
 #![forbid(unsafe_code)]
 
@@ -15,15 +16,23 @@ mod algorithm;
 mod base64url;
 mod claims;
 mod error;
+mod fields;
 mod json;
 mod jwk;
+mod login;
+pub mod status;
 mod token;
 mod verify;
 
 pub use algorithm::Algorithm;
 pub use claims::check_time;
 pub use error::{KeyProblem, KeySetError, Part, Rejection};
+pub use fields::{lookup, render, require_value_passes, TokenFields};
 pub use jwk::KeySet;
+pub use login::{
+    check_login_url, encode_component, login_redirect, valid_param_name, LoginUrlError,
+    DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
+};
 pub use token::{bearer_token, Jws};
 pub use verify::verify_signature;
 
