@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::complex_value::ComplexValue;
 use crate::key_files::KeyState;
+use crate::policy::PolicyConf;
 
 /// One `auth_jwt "realm" [token=$variable]` directive. Shared with `Rc` by the levels that
 /// inherit it: configuration is only ever touched by the nginx thread.
@@ -42,6 +43,8 @@ pub struct LocConf {
     pub keys: Option<Arc<KeyState>>,
     /// `auth_jwt_leeway` in seconds.
     pub leeway: Option<u64>,
+    /// `auth_jwt_require` and `auth_jwt_login_url`.
+    pub policy: PolicyConf,
 }
 
 impl LocConf {
@@ -65,6 +68,7 @@ impl LocConf {
         if self.leeway.is_none() {
             self.leeway = parent.leeway;
         }
+        self.policy.inherit(&parent.policy);
     }
 
     /// The `auth_jwt` directive in force, if checking is enabled here.

@@ -17,11 +17,14 @@ use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpC
 
 mod complex_value;
 mod conf;
+mod ctx;
 mod directives;
 mod handler;
 mod key_files;
 mod log;
+mod policy;
 mod response;
+mod variables;
 
 use conf::LocConf;
 use directives::NGX_HTTP_AUTH_JWT_COMMANDS;
@@ -32,6 +35,13 @@ impl HttpModule for Module {
     fn module() -> &'static ngx_module_t {
         // SAFETY: the module static is only written by nginx while loading the module.
         unsafe { &*addr_of!(ngx_http_auth_jwt_rs_module) }
+    }
+
+    unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
+        match variables::register(cf) {
+            Ok(()) => Status::NGX_OK.into(),
+            Err(()) => Status::NGX_ERROR.into(),
+        }
     }
 
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
@@ -92,7 +102,7 @@ unsafe extern "C" fn merge_loc_conf(
 }
 
 static NGX_HTTP_AUTH_JWT_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
-    preconfiguration: None,
+    preconfiguration: Some(Module::preconfiguration),
     postconfiguration: Some(Module::postconfiguration),
     create_main_conf: None,
     init_main_conf: None,
