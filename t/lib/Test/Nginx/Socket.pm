@@ -791,7 +791,7 @@ sub nginx_test_config {
     _init_env();
     my $text = _slurp($file);
     die "cannot read $file\n" unless length $text;
-    $text =~ s/^(\s*load_module\b)/# (test harness) $1/mg;
+    $text =~ s/^([ \t]*load_module\b)/# (test harness) $1/mg;
     if (my $f = $opt{filter}) { local $_ = $text; $f->(); $text = $_ }
     $text = _expand($text, $file);
 
