@@ -150,7 +150,7 @@ Location: http://localhost(:\d+)?/login\?return_to=%2Fapp%2Fx
 --- config
     location /app/ {
         auth_jwt "app";
-        auth_jwt_login_url https://login.$host/start;
+        auth_jwt_login_url https://login.$server_name/start;
         alias $TEST_NGINX_HTML/;
     }
 --- request
@@ -401,3 +401,20 @@ GET /app/
 --- error_code: 302
 --- access_log
 302 expired
+
+
+
+=== TEST 24: an absolute-form request line: only the path and query are returned to
+--- http_config
+    auth_jwt_key_file $TEST_NGINX_DATA/jwks/hs256.json;
+--- config
+    location /app/ {
+        auth_jwt "app";
+        auth_jwt_login_url https://login.example.com/;
+        alias $TEST_NGINX_HTML/;
+    }
+--- raw_request eval
+"GET http://evil.example/app/x?y=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+--- error_code: 302
+--- response_headers
+Location: https://login.example.com/?return_to=%2Fapp%2Fx%3Fy%3D1
