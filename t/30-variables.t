@@ -540,3 +540,44 @@ ok
 --- access_log
 rl 200 sub=alice
 rl 200 sub=bob
+
+
+
+=== TEST 23: a subrequest to a protected location (no access phase) validates the token= source
+--- http_config
+    auth_jwt_key_file $TEST_NGINX_DATA/jwks/hs256.json;
+--- config
+    location = /page.html {
+        ssi on;
+        root $TEST_NGINX_HTML;
+    }
+    location /v {
+        auth_jwt "" token=$arg_token;
+        return 200 "sub=[$jwt_claim_sub]";
+    }
+--- user_files eval
+[['page.html' => "good <!--# include virtual=\"/v?token=$::alice\" --> forged <!--# include virtual=\"/v?token=$::forged\" -->\n"]]
+--- request
+GET /page.html
+--- response_body
+good sub=[alice] forged sub=[]
+
+
+
+=== TEST 24: the Ingress Controller's OIDC /_token_validation: auth_jwt without keys in a subrequest
+--- config
+    location = /page.html {
+        ssi on;
+        root $TEST_NGINX_HTML;
+    }
+    location = /_token_validation {
+        internal;
+        auth_jwt "" token=$arg_token;
+        return 200 "sub=[$jwt_claim_sub]";
+    }
+--- user_files eval
+[['page.html' => "<!--# include virtual=\"/_token_validation?token=$::forged\" -->\n"]]
+--- request
+GET /page.html
+--- response_body
+sub=[mallory]
