@@ -4,11 +4,13 @@
 //! request handlers never mutate it (per-request state belongs in the request context).
 
 use std::cell::Cell;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use auth_jwt_core::keystore::{KeyFile, KeyRing};
+
 use crate::complex_value::ComplexValue;
-use crate::key_files::KeyState;
 use crate::policy::PolicyConf;
 
 /// One `auth_jwt "realm" [token=$variable]` directive. Shared with `Rc` by the levels that
@@ -36,11 +38,13 @@ pub enum AuthSetting {
 pub struct LocConf {
     /// `auth_jwt` at this level; `None` until set here or inherited by merge.
     pub auth: Option<AuthSetting>,
-    /// Keys of the `auth_jwt_key_file` directives written at this level, being collected.
-    pub own_keys: Option<KeyState>,
-    /// The keys in force here after merge: this level's own, or the parent's.
+    /// The files of the `auth_jwt_key_file` directives written at this level, being collected.
+    pub own_key_files: Vec<Arc<KeyFile>>,
+    /// The `auth_jwt_key_file` directives of this level whose file name has variables.
+    pub own_key_templates: Vec<KeyFileTemplate>,
+    /// The key sources in force here after merge: this level's own, or the parent's.
     /// `None` when no key directive applies: signatures are then not verified (NGINX Plus).
-    pub keys: Option<Arc<KeyState>>,
+    pub keys: Option<Rc<KeySources>>,
     /// `auth_jwt_leeway` in seconds.
     pub leeway: Option<u64>,
     /// `auth_jwt_require` and `auth_jwt_login_url`.
@@ -48,12 +52,22 @@ pub struct LocConf {
 }
 
 impl LocConf {
-    /// Publishes the keys collected from this level's directives. Idempotent; called on both
-    /// sides of a merge because the outermost (http) level is never itself merged.
-    pub fn freeze_keys(&mut self) {
-        if let Some(state) = self.own_keys.take() {
-            self.keys = Some(Arc::new(state));
+    /// Combines the key files collected from this level's directives into the level's key
+    /// ring, registered with `main` for the watcher. Idempotent; called on both sides of a
+    /// merge because the outermost (http) level is never itself merged.
+    pub fn freeze_keys(&mut self, main: &mut MainConf) {
+        if self.own_key_files.is_empty() && self.own_key_templates.is_empty() {
+            return;
         }
+        let ring = if self.own_key_files.is_empty() {
+            None
+        } else {
+            let ring = Arc::new(KeyRing::new(std::mem::take(&mut self.own_key_files)));
+            main.rings.push(Arc::clone(&ring));
+            Some(ring)
+        };
+        let templates = std::mem::take(&mut self.own_key_templates);
+        self.keys = Some(Rc::new(KeySources { ring, templates }));
     }
 
     /// Inherits every setting not written at this level. Key files are not merged across
@@ -81,5 +95,43 @@ impl LocConf {
 
     pub fn leeway_secs(&self) -> u64 {
         self.leeway.unwrap_or(0)
+    }
+}
+
+/// An `auth_jwt_key_file` whose name contains variables, resolved per request.
+pub struct KeyFileTemplate {
+    pub name: ComplexValue,
+    /// nginx's configuration prefix: relative names resolve against it, as fixed names do.
+    pub conf_prefix: PathBuf,
+}
+
+/// Where the keys of a level come from: all of them together form the level's key set.
+pub struct KeySources {
+    /// The level's key files with fixed names, combined and kept current by the watcher.
+    pub ring: Option<Arc<KeyRing>>,
+    /// The level's key file names with variables.
+    pub templates: Vec<KeyFileTemplate>,
+}
+
+/// Module-wide state built while parsing: every key file (each path loaded once, however many
+/// levels use it) and every level's key ring, for the per-worker watcher.
+#[derive(Default)]
+pub struct MainConf {
+    pub key_files: Vec<Arc<KeyFile>>,
+    pub rings: Vec<Arc<KeyRing>>,
+    /// Whether some key file name has variables (workers then need a watcher even without
+    /// fixed key files).
+    pub key_templates: bool,
+}
+
+impl MainConf {
+    /// The key file for `path`, loading it on first use.
+    pub fn key_file(&mut self, path: &std::path::Path) -> (Arc<KeyFile>, bool) {
+        if let Some(file) = self.key_files.iter().find(|file| file.path() == path) {
+            return (Arc::clone(file), false);
+        }
+        let file = Arc::new(KeyFile::load(path.to_path_buf()));
+        self.key_files.push(Arc::clone(&file));
+        (file, true)
     }
 }

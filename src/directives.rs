@@ -4,7 +4,7 @@
 use core::ffi::{c_char, c_void};
 use core::ptr;
 use std::cell::Cell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use auth_jwt_core::{check_login_url, valid_param_name, DEFAULT_LOGIN_PARAM};
@@ -15,14 +15,14 @@ use ngx::ffi::{
     NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
     NGX_LOG_EMERG, NGX_LOG_WARN, NGX_OK,
 };
-use ngx::http::HTTPStatus;
+use ngx::http::{HTTPStatus, HttpModuleMainConf};
 use ngx::{ngx_conf_log_error, ngx_string};
 
 use crate::complex_value::ComplexValue;
-use crate::conf::{AuthJwt, AuthSetting, LocConf};
-use crate::key_files::{self, KeyState};
+use crate::conf::{AuthJwt, AuthSetting, KeyFileTemplate, LocConf};
 use crate::policy::{LoginSetting, LoginUrl, RequireRule};
 use crate::variables;
+use crate::Module;
 
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
@@ -149,13 +149,20 @@ extern "C" fn cmd_auth_jwt_key_file(
     // NGX_CONF_TAKE1: args holds the directive name and one value.
     let mut name = args[1];
     if name.as_bytes().contains(&b'$') {
-        ngx_conf_log_error!(
-            NGX_LOG_EMERG,
-            cf,
-            "variables in \"auth_jwt_key_file\" are not supported yet: \"{}\"",
-            name
-        );
-        return NGX_CONF_ERROR;
+        // SAFETY: `cf` is the configuration being parsed.
+        let (compiled, conf_prefix, main) = unsafe {
+            (
+                ComplexValue::compile(cf, &name),
+                (*(*cf).cycle).conf_prefix.to_str().map(PathBuf::from),
+                Module::main_conf_mut(&*cf),
+            )
+        };
+        let (Some(compiled), Ok(conf_prefix), Some(main)) = (compiled, conf_prefix, main) else {
+            return NGX_CONF_ERROR;
+        };
+        main.key_templates = true;
+        conf.own_key_templates.push(KeyFileTemplate { name: compiled, conf_prefix });
+        return NGX_CONF_OK;
     }
     // Relative paths resolve against the configuration prefix, like auth_basic_user_file.
     // SAFETY: `cf` is valid; ngx_conf_full_name replaces `name` with a pool copy.
@@ -165,33 +172,37 @@ extern "C" fn cmd_auth_jwt_key_file(
     let Ok(path) = name.to_str() else {
         return invalid(cf, "file name", &args[1], "auth_jwt_key_file");
     };
-    let path = Path::new(path);
-    let loaded = key_files::load(path);
-    match &loaded {
-        // As in NGINX Plus the configuration still loads; protected requests get 500.
-        Err(reason) => {
-            ngx_conf_log_error!(
-                NGX_LOG_WARN,
-                cf,
-                "auth_jwt_key_file \"{}\" is unusable: {}; requests that need it will get 500",
-                path.display(),
-                reason
-            );
-        }
-        Ok(keys) => {
-            for note in keys.skipped() {
+    // SAFETY: `cf` is the configuration being parsed; the http main conf exists in http blocks.
+    let Some(main) = Module::main_conf_mut(unsafe { &*cf }) else {
+        return NGX_CONF_ERROR;
+    };
+    let (file, first_use) = main.key_file(Path::new(path));
+    if first_use {
+        match &file.loaded().keys {
+            // As in NGINX Plus the configuration still loads; protected requests get 500.
+            Err(reason) => {
                 ngx_conf_log_error!(
                     NGX_LOG_WARN,
                     cf,
-                    "auth_jwt_key_file \"{}\": ignored {}",
-                    path.display(),
-                    note
+                    "auth_jwt_key_file \"{}\" is unusable: {}; requests that need it will get 500",
+                    path,
+                    reason
                 );
+            }
+            Ok(keys) => {
+                for note in keys.skipped() {
+                    ngx_conf_log_error!(
+                        NGX_LOG_WARN,
+                        cf,
+                        "auth_jwt_key_file \"{}\": ignored {}",
+                        path,
+                        note
+                    );
+                }
             }
         }
     }
-    let state = conf.own_keys.take().unwrap_or(KeyState::Ready(auth_jwt_core::KeySet::empty()));
-    conf.own_keys = Some(state.add(path, loaded));
+    conf.own_key_files.push(file);
     NGX_CONF_OK
 }
 

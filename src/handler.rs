@@ -7,7 +7,11 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
-use auth_jwt_core::{bearer_token, check_time, status, verify_signature, Jws, Limits, Rejection};
+use auth_jwt_core::keystore::KeyState;
+use auth_jwt_core::{
+    bearer_token, check_time, status, verify_signature, verify_signature_any, Jws, KeySet, Limits,
+    Rejection,
+};
 use ngx::core::Status;
 use ngx::ffi::{ngx_http_request_t, ngx_int_t, ngx_time, NGX_LOG_ERR, NGX_LOG_INFO};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
@@ -15,7 +19,7 @@ use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
 use crate::complex_value::ComplexValue;
 use crate::conf::{AuthJwt, LocConf};
 use crate::ctx::{Outcome, RequestCtx};
-use crate::key_files::KeyState;
+use crate::dynamic_keys;
 use crate::log::request_log;
 use crate::policy::{check_require, login_redirect_status};
 use crate::response::{challenge_value, set_www_authenticate, ChallengeError};
@@ -43,6 +47,8 @@ fn check_access(request: &mut Request) -> Status {
     let Some(auth) = conf.enabled() else {
         return Status::NGX_DECLINED;
     };
+    #[cfg(feature = "fault-injection")]
+    inject_fault(request);
     // The outcome must be recorded for `$jwt_status` and the claim variables; without the
     // state, variables could fall back to decoding a token this handler refused.
     let Some(ctx) = RequestCtx::get_or_create(request) else {
@@ -59,7 +65,7 @@ fn check_access(request: &mut Request) -> Status {
         Err(()) => return HTTPStatus::INTERNAL_SERVER_ERROR.into(),
     };
 
-    match validate(token, conf) {
+    match validate(request, token, conf) {
         Ok(jws) => {
             // Recorded first, so that the require values can read the claims.
             let fields = Rc::new(jws.into_fields());
@@ -102,25 +108,78 @@ fn check_access(request: &mut Request) -> Status {
     }
 }
 
-pub(crate) enum Failure<'c> {
+pub(crate) enum Failure {
     Rejected(Rejection),
-    KeysUnusable { file: &'c str, reason: &'c str },
+    KeysUnusable { file: String, reason: String },
 }
 
 /// Structure first, keys second, signature and time last: a malformed token is a 401 even
 /// where the key file is broken, while a well-formed one there is a 500 (NGINX Plus order).
-pub(crate) fn validate<'t, 'c>(token: &'t [u8], conf: &'c LocConf) -> Result<Jws<'t>, Failure<'c>> {
+pub(crate) fn validate<'t>(
+    request: &Request,
+    token: &'t [u8],
+    conf: &LocConf,
+) -> Result<Jws<'t>, Failure> {
     let jws = Jws::parse(token, &Limits::default()).map_err(Failure::Rejected)?;
-    let keys = match conf.keys.as_deref() {
-        None => None,
-        Some(KeyState::Ready(keys)) => Some(keys),
-        Some(KeyState::Broken { file, reason }) => {
-            return Err(Failure::KeysUnusable { file, reason });
+    match conf.keys.as_deref() {
+        None => verify_signature(&jws, None),
+        Some(sources) if sources.templates.is_empty() => {
+            // The common case: fixed key files only. The watcher may replace the state at any
+            // time; the guard keeps the version we read alive until the check is done.
+            match &sources.ring {
+                None => Ok(()),
+                Some(ring) => {
+                    let state = ring.state();
+                    verify_signature(&jws, Some(usable(&state)?))
+                }
+            }
         }
-    };
-    verify_signature(&jws, keys).map_err(Failure::Rejected)?;
+        Some(sources) => {
+            let state = sources.ring.as_ref().map(|ring| ring.state());
+            let mut loaded = Vec::with_capacity(sources.templates.len());
+            for template in &sources.templates {
+                let name = template.name.evaluate(request).unwrap_or_default();
+                if name.is_empty() {
+                    return Err(Failure::KeysUnusable {
+                        file: String::new(),
+                        reason: "the key file name is empty".into(),
+                    });
+                }
+                let file =
+                    dynamic_keys::key_file(dynamic_keys::resolve(name, &template.conf_prefix));
+                loaded.push((file.path().display().to_string(), file.loaded()));
+            }
+            let mut sets = Vec::with_capacity(loaded.len() + 1);
+            if let Some(state) = &state {
+                sets.push(usable(state)?);
+            }
+            for (file, loaded) in &loaded {
+                match &loaded.keys {
+                    Ok(keys) => sets.push(&**keys),
+                    Err(reason) => {
+                        return Err(Failure::KeysUnusable {
+                            file: file.clone(),
+                            reason: reason.clone(),
+                        })
+                    }
+                }
+            }
+            verify_signature_any(&jws, &sets)
+        }
+    }
+    .map_err(Failure::Rejected)?;
     check_time(jws.claims(), ngx_time(), conf.leeway_secs()).map_err(Failure::Rejected)?;
     Ok(jws)
+}
+
+/// The key set of a level's fixed key files, or the 500 failure naming the broken file.
+fn usable(state: &KeyState) -> Result<&KeySet, Failure> {
+    match state {
+        KeyState::Ready(keys) => Ok(keys),
+        KeyState::Broken { file, reason } => {
+            Err(Failure::KeysUnusable { file: file.clone(), reason: reason.clone() })
+        }
+    }
 }
 
 /// The token of the request: from the `token=$variable` of `auth_jwt` when there is one, else
@@ -173,4 +232,17 @@ fn challenge(request: &mut Request, auth: &AuthJwt, error: ChallengeError) -> St
         return HTTPStatus::INTERNAL_SERVER_ERROR.into();
     }
     HTTPStatus::UNAUTHORIZED.into()
+}
+
+/// Test builds only (cargo feature `fault-injection`, off by default): a request carrying
+/// `X-Auth-Jwt-Panic: 1` panics here, inside the `catch_unwind` of `access_handler`, so that
+/// t/22-panic-guard.t can prove a panic gives a 500 and an error line, not a dead worker.
+#[cfg(feature = "fault-injection")]
+fn inject_fault(request: &Request) {
+    let wanted = request.headers_in_iterator().any(|(name, value)| {
+        name.as_bytes().eq_ignore_ascii_case(b"x-auth-jwt-panic") && value.as_bytes() == b"1"
+    });
+    if wanted {
+        panic!("fault injection: X-Auth-Jwt-Panic");
+    }
 }

@@ -7,7 +7,7 @@
 use core::ffi::{c_char, c_void};
 use core::ptr::{self, addr_of};
 
-use ngx::core::{Status, NGX_CONF_OK};
+use ngx::core::{Status, NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
     ngx_array_push, ngx_conf_t, ngx_http_handler_pt, ngx_http_module_t,
     ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_int_t, ngx_log_error_core, ngx_module_t,
@@ -19,14 +19,15 @@ mod complex_value;
 mod conf;
 mod ctx;
 mod directives;
+mod dynamic_keys;
 mod handler;
-mod key_files;
 mod log;
 mod policy;
 mod response;
 mod variables;
+mod worker;
 
-use conf::LocConf;
+use conf::{LocConf, MainConf};
 use directives::NGX_HTTP_AUTH_JWT_COMMANDS;
 
 pub(crate) struct Module;
@@ -61,6 +62,11 @@ impl HttpModule for Module {
     }
 }
 
+// SAFETY: MainConf is the type created by `create_main_conf` below.
+unsafe impl HttpModuleMainConf for Module {
+    type MainConf = MainConf;
+}
+
 // SAFETY: LocConf is the type created by `create_loc_conf` below.
 unsafe impl HttpModuleLocationConf for Module {
     type LocationConf = LocConf;
@@ -75,8 +81,12 @@ unsafe extern "C" fn merge_loc_conf(
 ) -> *mut c_char {
     // SAFETY: nginx passes two distinct LocConf objects created by create_loc_conf.
     let (prev, conf) = unsafe { (&mut *prev.cast::<LocConf>(), &mut *conf.cast::<LocConf>()) };
-    prev.freeze_keys();
-    conf.freeze_keys();
+    // SAFETY: `cf` is the configuration being merged, inside the http block.
+    let Some(main) = Module::main_conf_mut(unsafe { &*cf }) else {
+        return NGX_CONF_ERROR;
+    };
+    prev.freeze_keys(main);
+    conf.freeze_keys(main);
     conf.inherit(prev);
 
     if let Some(auth) = conf.enabled() {
@@ -104,7 +114,7 @@ unsafe extern "C" fn merge_loc_conf(
 static NGX_HTTP_AUTH_JWT_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
     preconfiguration: Some(Module::preconfiguration),
     postconfiguration: Some(Module::postconfiguration),
-    create_main_conf: None,
+    create_main_conf: Some(Module::create_main_conf),
     init_main_conf: None,
     create_srv_conf: None,
     merge_srv_conf: None,
@@ -125,5 +135,7 @@ pub static mut ngx_http_auth_jwt_rs_module: ngx_module_t = ngx_module_t {
     // SAFETY: nginx only reads the command table.
     commands: unsafe { ptr::addr_of_mut!(NGX_HTTP_AUTH_JWT_COMMANDS[0]) },
     type_: NGX_HTTP_MODULE as _,
+    init_process: Some(worker::init_process),
+    exit_process: Some(worker::exit_process),
     ..ngx_module_t::default()
 };

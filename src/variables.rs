@@ -306,7 +306,7 @@ fn token_fields(request: &Request) -> Option<Rc<TokenFields>> {
         return decoded;
     }
     let fields = if auth.is_some() {
-        validate(token, conf).ok().map(Jws::into_fields)
+        validate(request, token, conf).ok().map(Jws::into_fields)
     } else {
         Jws::parse(token, &Limits::default()).ok().map(Jws::into_fields)
     };

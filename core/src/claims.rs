@@ -7,7 +7,7 @@ use crate::error::Rejection;
 
 /// 2^53: the largest integer every JSON implementation represents exactly. Larger "times" are
 /// not times (2^53 seconds is 285 million years) and are refused rather than guessed at.
-const MAX_TIMESTAMP: u64 = 1 << 53;
+const MAX_TIMESTAMP: i64 = 1 << 53;
 
 /// Checks `exp` and `nbf` against `now` (unix seconds), allowing `leeway_secs` of clock skew
 /// either way. Missing claims are accepted; present ones must be non-negative JSON numbers.
@@ -20,26 +20,47 @@ pub fn check_time(
     now: i64,
     leeway_secs: u64,
 ) -> Result<(), Rejection> {
-    // Both claims are type-checked before either is compared, so a malformed token is always
-    // reported as malformed, whatever the clock says.
-    let exp = timestamp(claims, "exp", f64::floor)?;
-    let nbf = timestamp(claims, "nbf", f64::ceil)?;
-    // i128 cannot overflow here: every operand is below 2^64.
-    let now = i128::from(now);
-    let leeway = i128::from(leeway_secs);
-    if let Some(exp) = exp {
-        if now >= exp + leeway {
-            let ago = u64::try_from(now - exp).unwrap_or(u64::MAX);
-            return Err(Rejection::Expired { ago });
-        }
+    TimeBounds::from_claims(claims)?.check(now, leeway_secs)
+}
+
+/// The `exp` and `nbf` of a token, read once: [`check_time`] in two steps, so that a cached
+/// token (see [`crate::VerifiedCache`]) is checked against the clock on every request without
+/// parsing its claims again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeBounds {
+    /// Whole seconds, `exp` rounded down and `nbf` up; at most 2^53, so `i64` holds them.
+    exp: Option<i64>,
+    nbf: Option<i64>,
+}
+
+impl TimeBounds {
+    /// Reads and type-checks both claims (before either is compared, so a malformed token is
+    /// always reported as malformed, whatever the clock says).
+    pub fn from_claims(claims: &Map<String, Value>) -> Result<TimeBounds, Rejection> {
+        let exp = timestamp(claims, "exp", f64::floor)?;
+        let nbf = timestamp(claims, "nbf", f64::ceil)?;
+        Ok(TimeBounds { exp, nbf })
     }
-    if let Some(nbf) = nbf {
-        if now + leeway < nbf {
-            let wait = u64::try_from(nbf - now).unwrap_or(u64::MAX);
-            return Err(Rejection::NotYetValid { wait });
+
+    /// Checks the bounds against `now` (unix seconds) with `leeway_secs` of skew either way.
+    pub fn check(&self, now: i64, leeway_secs: u64) -> Result<(), Rejection> {
+        // i128 cannot overflow here: every operand is below 2^64.
+        let now = i128::from(now);
+        let leeway = i128::from(leeway_secs);
+        if let Some(exp) = self.exp.map(i128::from) {
+            if now >= exp + leeway {
+                let ago = u64::try_from(now - exp).unwrap_or(u64::MAX);
+                return Err(Rejection::Expired { ago });
+            }
         }
+        if let Some(nbf) = self.nbf.map(i128::from) {
+            if now + leeway < nbf {
+                let wait = u64::try_from(nbf - now).unwrap_or(u64::MAX);
+                return Err(Rejection::NotYetValid { wait });
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A NumericDate claim as whole seconds, `round` deciding the direction for fractions.
@@ -47,12 +68,15 @@ fn timestamp(
     claims: &Map<String, Value>,
     name: &'static str,
     round: fn(f64) -> f64,
-) -> Result<Option<i128>, Rejection> {
+) -> Result<Option<i64>, Rejection> {
     let Some(value) = claims.get(name) else { return Ok(None) };
     let Value::Number(n) = value else { return Err(Rejection::ClaimNotNumber(name)) };
     let out_of_range = Rejection::ClaimOutOfRange(name);
     if let Some(secs) = n.as_u64() {
-        return if secs <= MAX_TIMESTAMP { Ok(Some(i128::from(secs))) } else { Err(out_of_range) };
+        return match i64::try_from(secs) {
+            Ok(secs) if secs <= MAX_TIMESTAMP => Ok(Some(secs)),
+            _ => Err(out_of_range),
+        };
     }
     if n.is_i64() {
         // Only negative integers are left here.
@@ -62,7 +86,7 @@ fn timestamp(
     // 0; it also refuses NaN, since every comparison with it is false. A value in range stays
     // in range when rounded, and the cast is exact.
     match n.as_f64() {
-        Some(secs) if (0.0..=MAX_TIMESTAMP as f64).contains(&secs) => Ok(Some(round(secs) as i128)),
+        Some(secs) if (0.0..=MAX_TIMESTAMP as f64).contains(&secs) => Ok(Some(round(secs) as i64)),
         _ => Err(out_of_range),
     }
 }

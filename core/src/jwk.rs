@@ -12,6 +12,7 @@
 //! - Private members (`d`, `p`, `q`, ...) are ignored: only the public part is used.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use openssl::bn::BigNum;
 use openssl::ec::{EcGroup, EcKey};
@@ -56,6 +57,7 @@ impl EdCurve {
 }
 
 /// The checked public key material of one JWK.
+#[derive(Clone)]
 pub(crate) enum Material {
     /// An HMAC secret.
     Oct(Vec<u8>),
@@ -65,6 +67,7 @@ pub(crate) enum Material {
 }
 
 /// One usable verification key.
+#[derive(Clone)]
 pub(crate) struct Jwk {
     pub(crate) kid: Option<String>,
     /// When set, the key serves only tokens with exactly this `alg` (RFC 7517 §4.4).
@@ -107,9 +110,12 @@ impl Material {
 }
 
 /// An immutable set of verification keys, loaded from one or more JWK Sets.
+#[derive(Clone)]
 pub struct KeySet {
     keys: Vec<Jwk>,
     skipped: Vec<String>,
+    /// See [`KeySet::generation`].
+    generation: u64,
 }
 
 impl KeySet {
@@ -176,7 +182,7 @@ impl KeySet {
     /// A set with no keys: every token is refused with `no_key`.
     #[must_use]
     pub fn empty() -> KeySet {
-        KeySet { keys: Vec::new(), skipped: Vec::new() }
+        KeySet { keys: Vec::new(), skipped: Vec::new(), generation: next_generation() }
     }
 
     /// Appends the keys of `other` (several key files at one configuration level). Keys keep
@@ -184,6 +190,16 @@ impl KeySet {
     pub fn extend(&mut self, other: KeySet) {
         self.keys.extend(other.keys);
         self.skipped.extend(other.skipped);
+        self.generation = next_generation();
+    }
+
+    /// An identity of this set's content, unique within the process: every set built or
+    /// changed gets a new one, a clone keeps it (same keys). Caches of verification results
+    /// key on it, so a key rotation (a new set) can never reuse a result of the old keys.
+    /// Unlike an `Arc` address it is never reused after the set is dropped.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Number of usable keys.
@@ -214,6 +230,13 @@ impl KeySet {
     ) -> impl Iterator<Item = &'s Jwk> + 's {
         self.keys.iter().filter(move |key| key.answers_to(kid) && key.serves(alg))
     }
+}
+
+/// Source of [`KeySet::generation`]; starts at 1 so that 0 never names a set.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Lists the keys without their material, which must never reach a log.

@@ -8,24 +8,32 @@
 //! Module map: `base64url` (strict decoding), `json` (duplicate and depth limits), `token`
 //! (compact JWS, Bearer header), `algorithm`, `jwk` (key sets), `verify`, `claims` (time),
 //! `fields` (claims and header members as variable values), `login` (login redirect URL),
-//! `status` (`$jwt_status` values), `error`.
+//! `status` (`$jwt_status` values), `cache` (verified-signature cache), `error`, `keystore`
+//! (key files and per-level key sets that change at run time) and `watch` (the background
+//! thread that reloads changed key files).
 
 #![forbid(unsafe_code)]
 
 mod algorithm;
 mod base64url;
+mod cache;
 mod claims;
 mod error;
 mod fields;
 mod json;
 mod jwk;
+pub mod keystore;
 mod login;
 pub mod status;
 mod token;
 mod verify;
+pub mod watch;
 
 pub use algorithm::Algorithm;
-pub use claims::check_time;
+pub use cache::{
+    validate_cached, CacheStats, VerifiedCache, DEFAULT_CACHE_ENTRIES, MAX_CACHED_TOKEN_BYTES,
+};
+pub use claims::{check_time, TimeBounds};
 pub use error::{KeyProblem, KeySetError, Part, Rejection};
 pub use fields::{lookup, render, require_value_passes, TokenFields};
 pub use jwk::KeySet;
@@ -34,7 +42,7 @@ pub use login::{
     DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
 };
 pub use token::{bearer_token, Jws};
-pub use verify::verify_signature;
+pub use verify::{verify_signature, verify_signature_any};
 
 /// Largest key set accepted by [`KeySet::from_json`], in bytes. Real JWKS documents are a few
 /// kilobytes; the cap bounds memory and parse time for a file or subrequest gone wrong.

@@ -141,3 +141,18 @@ fn ecdsa(
 fn eddsa(key: &PKey<Public>, data: &[u8], sig: &[u8]) -> Result<bool, ErrorStack> {
     Verifier::new_without_digest(key)?.verify_oneshot(sig, data)
 }
+
+/// [`verify_signature`] over the union of several key sets (a level whose key files are
+/// resolved per request), without building the union: the outcome is the same.
+pub fn verify_signature_any(jws: &Jws, sets: &[&KeySet]) -> Result<(), Rejection> {
+    let mut outcome = None;
+    for keys in sets {
+        match verify_signature(jws, Some(keys)) {
+            Ok(()) => return Ok(()),
+            // A set with candidates that all failed decides over sets without candidates.
+            Err(Rejection::NoKey { .. }) if outcome.is_some() => {}
+            Err(rejection) => outcome = Some(rejection),
+        }
+    }
+    Err(outcome.unwrap_or(Rejection::NoKey { kid: jws.kid().map(escape), alg: jws.algorithm() }))
+}

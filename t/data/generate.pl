@@ -188,4 +188,38 @@ put('bad/hs-short.json', set_of('hs-short'));
     put('bad/ec-off-curve.json', set_of(\%k));
 }
 
+# 5. More hostile key files (issue #5, t/21-hostile-key-files.t), and a valid set whose keys
+#    share one kid.
+sub without { my ($name, @drop) = @_; my %k = %{ $jwk{$name} }; delete @k{@drop}; \%k }
+sub with    { my ($name, %add) = @_; +{ %{ $jwk{$name} }, %add } }
+put('bad/ec-missing-y.json', set_of(without('ec256', 'y')));
+put('bad/missing-kty.json', set_of(without('rsa', 'kty')));
+put('bad/okp-short-x.json', set_of(with('ed25519', x => b64url(substr(
+    do { (my $x = $jwk{ed25519}{x}) =~ tr{-_}{+/}; MIME::Base64::decode_base64($x) }, 0, 31)))));
+# 32 bytes are enough for HS256 but not for the HS512 its alg member names (RFC 7518 3.2).
+put('bad/hs-short-for-alg.json', set_of(with('hs256', alg => 'HS512')));
+# An RSA key declared as an HMAC key: a key-file route to algorithm confusion.
+put('bad/rsa-alg-hs256.json', set_of(with('rsa', alg => 'HS256')));
+put('bad/rsa-e-1.json', set_of(with('rsa', e => 'AQ')));
+{
+    # base64 with padding, as some hand-written key files have it.
+    (my $n = encode_base64(do { (my $b = $jwk{rsa}{n}) =~ tr{-_}{+/};
+                               MIME::Base64::decode_base64($b) }, '')) =~ tr{+/}{-_};
+    put('bad/rsa-padded-n.json', set_of(with('rsa', n => $n)));
+}
+put('bad/keys-not-array.json', { keys => { %{ $jwk{rsa} } } });
+{
+    # "kty" twice in one key: JSON parsers disagree on which one wins.
+    (my $text = $json->encode(set_of('ec256'))) =~ s/("kty" : "EC",)/$1\n      "kty" : "oct",/
+        or die "cannot build duplicate-member.json\n";
+    put('bad/duplicate-member.json', $text);
+}
+put('bad/deep.json', '{"keys":[' . $json->encode($jwk{rsa}) . '],"x":'
+                     . ('[' x 40) . (']' x 40) . "}\n");
+put('bad/enc-only.json', set_of(with('rsa', use => 'enc'), with('ec256', key_ops => ['encrypt'])));
+# Valid: three keys under kid "rsa" (another RSA key, an EC key, the RSA key), all candidates in
+# file order; and a set with one key skipped (use "enc") next to a usable one.
+put('jwks/dup-kid.json', set_of('rsa-other', with('ec256', kid => 'rsa'), 'rsa'));
+put('jwks/with-enc.json', set_of(with('rsa-other', use => 'enc'), 'rsa'));
+
 print "fixtures written to $dir\n";

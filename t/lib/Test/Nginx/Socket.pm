@@ -26,6 +26,10 @@ package Test::Nginx::Socket;
 # Environment: TEST_NGINX_BINARY (required), TEST_NGINX_LOAD_MODULES (space-separated .so
 # paths), TEST_NGINX_SERVROOT (default: a fresh 0755 dir under /tmp per .t file, removed at
 # the end unless a test failed), TEST_NGINX_TIMEOUT (request timeout, default 5 s).
+# TEST_NGINX_USE_VALGRIND: run every nginx (and `nginx -t`) under valgrind: "1" for memcheck
+# with the options of @ValgrindDefaults, or the valgrind options to use instead; with
+# TEST_NGINX_VALGRIND_LOG_DIR, each process writes DIR/<pid>.log (scripts/sanitize reads them),
+# else valgrind reports on nginx's stderr. Time limits are raised under valgrind.
 # $TEST_NGINX_<NAME> in any section is replaced from %ENV; the harness sets
 # TEST_NGINX_SERVER_PORT per block, and TEST_NGINX_DATA (t/data), TEST_NGINX_HTML and
 # TEST_NGINX_HTML_DIR (the servroot html dir) unless already set.
@@ -53,8 +57,15 @@ my $LogLevel       = 'debug';    # the real default
 my $RepeatEach     = 1;
 my $RootLocation   = 1;
 my @EnvToNginx;
-my $StartTimeout   = 5;          # seconds for nginx to start listening (or to die)
-my $LogWait        = 1;          # seconds to wait for --- error_log lines to show up
+my $Valgrind       = $ENV{TEST_NGINX_USE_VALGRIND};
+my $Slow           = $Valgrind ? 10 : 1;    # valgrind runs nginx ~10-50 times slower
+my $StartTimeout   = 5 * $Slow;  # seconds for nginx to start listening (or to die)
+my $LogWait        = 1 * $Slow;  # seconds to wait for --- error_log lines to show up
+# Memcheck, following the fork into the worker; errors and definite leaks only, as "still
+# reachable" memory is how nginx keeps its cycle until exit.
+my @ValgrindDefaults = qw(--tool=memcheck --trace-children=yes --leak-check=full
+                          --show-leak-kinds=definite --errors-for-leak-kinds=definite
+                          --num-callers=40);
 my $ServRoot;
 my $OwnServRoot;                 # we made it, so we remove it
 my $Nginx;                       # { pid, port } of the running nginx, if any
@@ -395,7 +406,7 @@ EOC
 # Starts nginx in the foreground (daemon off) as our child, stdout/stderr to files.
 sub _spawn {
     my $root = server_root();
-    my @cmd = (nginx_binary(), '-p', "$root/", '-c', 'conf/nginx.conf',
+    my @cmd = (_valgrind(), nginx_binary(), '-p', "$root/", '-c', 'conf/nginx.conf',
                '-e', "$root/logs/error.log", @_);
     my $pid = fork // die "fork: $!\n";
     if (!$pid) {
@@ -459,7 +470,7 @@ sub _stop_nginx {
     my $n = $Nginx or return;
     undef $Nginx;
     my $pid = $n->{pid};
-    my @steps = (['QUIT', 5], ['TERM', 2], ['KILL', 2]);
+    my @steps = (['QUIT', 5 * $Slow], ['TERM', 2 * $Slow], ['KILL', 2]);
     shift @steps if $fast;
     for my $step (@steps) {
         my ($sig, $wait) = @$step;
@@ -470,6 +481,18 @@ sub _stop_nginx {
             sleep 0.01;
         }
     }
+}
+
+# The command prefix that runs nginx under valgrind (TEST_NGINX_USE_VALGRIND), or nothing.
+sub _valgrind {
+    return () unless $Valgrind;
+    my @opt = $Valgrind eq '1' ? @ValgrindDefaults : split ' ', $Valgrind;
+    if (my $dir = $ENV{TEST_NGINX_VALGRIND_LOG_DIR}) {
+        make_path($dir);
+        push @opt, '--log-file=' . File::Spec->rel2abs($dir) . '/%p.log'
+            unless grep { /^--log-(?:file|fd|socket)=/ } @opt;
+    }
+    return ('valgrind', @opt);
 }
 
 sub _children {
@@ -542,7 +565,7 @@ sub _build_request {
 # closes the connection. Returns ($response, $error).
 sub _http {
     my ($b, $port) = @_;
-    my $timeout = $b->{timeout} // $ENV{TEST_NGINX_TIMEOUT} // 5;
+    my $timeout = $b->{timeout} // $ENV{TEST_NGINX_TIMEOUT} // 5 * $Slow;
     $timeout = $1 / ($2 && $2 eq 'ms' ? 1000 : 1) if $timeout =~ /^([\d.]+)\s*(ms|s)?$/;
     my $deadline = time + $timeout;
     my $request = _build_request($b);
@@ -799,7 +822,7 @@ sub nginx_test_config {
     chmod 0755, "$prefix";
     make_path("$prefix/conf", "$prefix/logs");
     _spit("$prefix/conf/nginx.conf", load_module_lines() . $text);
-    my @cmd = (nginx_binary(), '-t', '-p', "$prefix/", '-c', 'conf/nginx.conf',
+    my @cmd = (_valgrind(), nginx_binary(), '-t', '-p', "$prefix/", '-c', 'conf/nginx.conf',
                '-e', "$prefix/logs/error.log");
     my $pid = open(my $out, '-|') // die "fork: $!\n";
     if (!$pid) {

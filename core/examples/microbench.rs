@@ -1,0 +1,316 @@
+//! Microbenchmark of the pure crate: per algorithm, how long parsing and verifying one token
+//! takes, next to the raw cost of the signature check in the crypto backend.
+//!
+//! ```sh
+//! cargo run --release -p auth-jwt-core --example microbench            # table on stdout
+//! cargo run --release -p auth-jwt-core --example microbench -- --csv   # CSV on stdout
+//! ```
+//!
+//! Columns (nanoseconds per operation, median of several timed batches):
+//! - `raw_verify`: the backend alone, with the key object built and the signature already in
+//!   the backend's own format (OpenSSL `EVP_DigestVerify*`; `hmac` + `sha2` for HS*);
+//! - `parse`: [`Jws::parse`] (split, base64url, both JSON documents, header checks);
+//! - `verify`: [`verify_signature`] on a parsed token (key selection + format conversion +
+//!   the backend);
+//! - `validate`: [`validate`], everything a request without a cache needs;
+//! - `cached_hit`: [`validate_cached`] on a token already in the cache (`exp`/`nbf` still
+//!   checked).
+//!
+//! `bench/run` reads `raw_verify` to separate the module's own overhead from the crypto.
+//! Tokens are signed here with the private keys of `t/data/keys`; the key set is
+//! `t/data/jwks/all.json`, as in the nginx tests.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use auth_jwt_core::{
+    validate, validate_cached, verify_signature, Jws, KeySet, Limits, VerifiedCache,
+};
+use hmac::{Hmac, Mac};
+use openssl::ecdsa::EcdsaSig;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private, Public};
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
+use sha2::Sha256;
+
+/// One benchmarked algorithm: its name, the key file it signs with, and how to sign.
+struct Case {
+    label: &'static str,
+    alg: &'static str,
+    key: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case { label: "HS256", alg: "HS256", key: "hs256" },
+    Case { label: "HS512", alg: "HS512", key: "hs512" },
+    Case { label: "RS256", alg: "RS256", key: "rsa" },
+    Case { label: "RS512", alg: "RS512", key: "rsa" },
+    Case { label: "PS256", alg: "PS256", key: "rsa" },
+    Case { label: "ES256", alg: "ES256", key: "ec256" },
+    Case { label: "ES384", alg: "ES384", key: "ec384" },
+    Case { label: "ES512", alg: "ES512", key: "ec521" },
+    Case { label: "EdDSA", alg: "EdDSA", key: "ed25519" },
+    Case { label: "EdDSA-Ed448", alg: "EdDSA", key: "ed448" },
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let csv = args.iter().any(|a| a == "--csv");
+    let only: Vec<&str> =
+        args.iter().filter(|a| !a.starts_with("--")).map(String::as_str).collect();
+    let budget = Duration::from_millis(
+        std::env::var("MICROBENCH_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(400),
+    );
+
+    let data = data_dir();
+    let keys = KeySet::from_json(&read(&data.join("jwks/all.json"))).expect("jwks/all.json");
+    let limits = Limits::default();
+    let now = unix_now();
+
+    if csv {
+        println!("alg,raw_verify_ns,parse_ns,verify_ns,validate_ns,cached_hit_ns,token_bytes");
+    } else {
+        println!(
+            "{:<12} {:>11} {:>9} {:>9} {:>10} {:>11} {:>9}   (ns per op, median)",
+            "alg", "raw_verify", "parse", "verify", "validate", "cached_hit", "overhead"
+        );
+    }
+    for case in CASES.iter().filter(|c| only.is_empty() || only.contains(&c.label)) {
+        let signer = SigningKey::load(&data, case);
+        let token = signer.token(case.alg, case.key, now, 0);
+        let token = token.as_bytes();
+
+        // Sanity: the token verifies, so every timing below is of the success path.
+        validate(token, Some(&keys), now, 0, &limits).expect("benchmark token must validate");
+
+        let raw = signer.raw_verifier(case.alg, token);
+        let raw_ns = measure(budget, || raw.verify());
+        let parse_ns = measure(budget, || Jws::parse(black_box(token), &limits).is_ok());
+        let jws = Jws::parse(token, &limits).expect("parse");
+        let verify_ns = measure(budget, || verify_signature(black_box(&jws), Some(&keys)).is_ok());
+        let validate_ns =
+            measure(budget, || validate(black_box(token), Some(&keys), now, 0, &limits).is_ok());
+        let mut cache = VerifiedCache::new(1024);
+        validate_cached(token, Some(&keys), now, 0, &limits, &mut cache).expect("fills the cache");
+        let hit_ns = measure(budget, || {
+            validate_cached(black_box(token), Some(&keys), now, 0, &limits, &mut cache).is_ok()
+        });
+
+        if csv {
+            println!(
+                "{},{raw_ns:.0},{parse_ns:.0},{verify_ns:.0},{validate_ns:.0},{hit_ns:.0},{}",
+                case.label,
+                token.len()
+            );
+        } else {
+            println!(
+                "{:<12} {raw_ns:>11.0} {parse_ns:>9.0} {verify_ns:>9.0} {validate_ns:>10.0} \
+                 {hit_ns:>11.0} {:>9.0}",
+                case.label,
+                validate_ns - raw_ns
+            );
+        }
+    }
+}
+
+/// Median CPU nanoseconds per call of `f`, over batches of ~10 ms each, within `budget`.
+///
+/// CPU time of this thread (`/proc/thread-self/schedstat`, nanoseconds), not wall time: the
+/// machine may be shared, and time spent waiting for a core is not the code's cost.
+fn measure(budget: Duration, mut f: impl FnMut() -> bool) -> f64 {
+    // Warm up and size the batch.
+    let mut batch = 1u64;
+    loop {
+        let start = thread_cpu_ns();
+        for _ in 0..batch {
+            assert!(black_box(f()), "benchmarked operation failed");
+        }
+        if thread_cpu_ns() - start >= 10_000_000 {
+            break;
+        }
+        batch *= 2;
+    }
+    let mut samples = Vec::new();
+    let started = Instant::now();
+    while samples.len() < 5 || (started.elapsed() < budget && samples.len() < 200) {
+        let start = thread_cpu_ns();
+        for _ in 0..batch {
+            black_box(f());
+        }
+        samples.push((thread_cpu_ns() - start) as f64 / batch as f64);
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// CPU time consumed by this thread so far, in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .expect("/proc/thread-self/schedstat (Linux) is needed for CPU-time measurements")
+}
+
+enum SigningKey {
+    Hmac(Vec<u8>),
+    Pkey(PKey<Private>),
+}
+
+impl SigningKey {
+    fn load(data: &Path, case: &Case) -> SigningKey {
+        if case.alg.starts_with("HS") {
+            SigningKey::Hmac(read(&data.join(format!("keys/{}.bin", case.key))))
+        } else {
+            let pem = read(&data.join(format!("keys/{}.pem", case.key)));
+            SigningKey::Pkey(PKey::private_key_from_pem(&pem).expect("private key"))
+        }
+    }
+
+    /// A compact JWS with typical claims; `serial` makes tokens distinct.
+    fn token(&self, alg: &str, kid: &str, now: i64, serial: u64) -> String {
+        let header = format!(r#"{{"alg":"{alg}","kid":"{kid}","typ":"JWT"}}"#);
+        let claims = format!(
+            r#"{{"aud":"api","exp":{},"iat":{now},"iss":"https://idp.example.com","jti":"{serial}","sub":"user-{serial}"}}"#,
+            now + 3600
+        );
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
+        let sig = self.sign(alg, input.as_bytes());
+        format!("{input}.{}", b64(&sig))
+    }
+
+    fn sign(&self, alg: &str, input: &[u8]) -> Vec<u8> {
+        match self {
+            SigningKey::Hmac(secret) => {
+                let md = digest(alg);
+                let key = PKey::hmac(secret).expect("hmac key");
+                let mut signer = Signer::new(md, &key).expect("signer");
+                signer.sign_oneshot_to_vec(input).expect("hmac")
+            }
+            SigningKey::Pkey(key) if alg == "EdDSA" => {
+                let mut signer = Signer::new_without_digest(key).expect("signer");
+                signer.sign_oneshot_to_vec(input).expect("eddsa")
+            }
+            SigningKey::Pkey(key) => {
+                let mut signer = Signer::new(digest(alg), key).expect("signer");
+                if alg.starts_with("PS") {
+                    signer.set_rsa_padding(Padding::PKCS1_PSS).expect("pss");
+                    signer.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH).expect("salt");
+                }
+                let sig = signer.sign_oneshot_to_vec(input).expect("sign");
+                if alg.starts_with("ES") {
+                    let half = match alg {
+                        "ES256" => 32,
+                        "ES384" => 48,
+                        _ => 66,
+                    };
+                    let der = EcdsaSig::from_der(&sig).expect("der");
+                    let mut raw = der.r().to_vec_padded(half).expect("r");
+                    raw.extend(der.s().to_vec_padded(half).expect("s"));
+                    raw
+                } else {
+                    sig
+                }
+            }
+        }
+    }
+
+    /// The backend alone: public key object prepared, signature in the backend's format.
+    fn raw_verifier(&self, alg: &str, token: &[u8]) -> RawVerifier {
+        let dot = token.iter().rposition(|&b| b == b'.').expect("dot");
+        let input = token[..dot].to_vec();
+        let mut sig = b64_decode(&token[dot + 1..]);
+        match self {
+            SigningKey::Hmac(secret) => RawVerifier::Hmac { secret: secret.clone(), input, sig },
+            SigningKey::Pkey(key) => {
+                let public = PKey::public_key_from_der(&key.public_key_to_der().expect("spki"))
+                    .expect("public key");
+                if alg.starts_with("ES") {
+                    // OpenSSL verifies DER; the conversion from r||s is the module's work.
+                    let half = sig.len() / 2;
+                    let r = openssl::bn::BigNum::from_slice(&sig[..half]).expect("r");
+                    let s = openssl::bn::BigNum::from_slice(&sig[half..]).expect("s");
+                    sig = EcdsaSig::from_private_components(r, s)
+                        .expect("sig")
+                        .to_der()
+                        .expect("der");
+                }
+                RawVerifier::Pkey { alg: alg.to_owned(), key: public, input, sig }
+            }
+        }
+    }
+}
+
+enum RawVerifier {
+    Hmac { secret: Vec<u8>, input: Vec<u8>, sig: Vec<u8> },
+    Pkey { alg: String, key: PKey<Public>, input: Vec<u8>, sig: Vec<u8> },
+}
+
+impl RawVerifier {
+    fn verify(&self) -> bool {
+        match self {
+            RawVerifier::Hmac { secret, input, sig } => match sig.len() {
+                32 => hmac_verify::<Hmac<Sha256>>(secret, input, sig),
+                48 => hmac_verify::<Hmac<sha2::Sha384>>(secret, input, sig),
+                _ => hmac_verify::<Hmac<sha2::Sha512>>(secret, input, sig),
+            },
+            RawVerifier::Pkey { alg, key, input, sig } => {
+                let result = if alg == "EdDSA" {
+                    Verifier::new_without_digest(key).and_then(|mut v| v.verify_oneshot(sig, input))
+                } else {
+                    let md = digest(alg);
+                    Verifier::new(md, key).and_then(|mut v| {
+                        if alg.starts_with("PS") {
+                            v.set_rsa_padding(Padding::PKCS1_PSS)?;
+                            v.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)?;
+                            v.set_rsa_mgf1_md(md)?;
+                        } else if alg.starts_with("RS") {
+                            v.set_rsa_padding(Padding::PKCS1)?;
+                        }
+                        v.verify_oneshot(sig, black_box(input))
+                    })
+                };
+                result.unwrap_or(false)
+            }
+        }
+    }
+}
+
+fn hmac_verify<M: Mac + hmac::digest::KeyInit>(secret: &[u8], input: &[u8], tag: &[u8]) -> bool {
+    let Ok(mut mac) = <M as Mac>::new_from_slice(secret) else { return false };
+    mac.update(black_box(input));
+    mac.verify_slice(tag).is_ok()
+}
+
+fn digest(alg: &str) -> MessageDigest {
+    match &alg[2..] {
+        "256" => MessageDigest::sha256(),
+        "384" => MessageDigest::sha384(),
+        _ => MessageDigest::sha512(),
+    }
+}
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../t/data")
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    openssl::base64::encode_block(bytes).trim_end_matches('=').replace('+', "-").replace('/', "_")
+}
+
+fn b64_decode(s: &[u8]) -> Vec<u8> {
+    let mut s: String = String::from_utf8_lossy(s).replace('-', "+").replace('_', "/");
+    while s.len() % 4 != 0 {
+        s.push('=');
+    }
+    openssl::base64::decode_block(&s).expect("base64")
+}

@@ -1,0 +1,493 @@
+//! A per-worker cache of verified signatures, so that a token presented again (a client sends
+//! the same token with every request until it expires) costs a hash lookup instead of a parse
+//! and a public-key operation.
+//!
+//! What is cached, and why that is safe:
+//! - Only the fact "these exact token bytes carry a valid signature by this key set": an entry
+//!   is made after [`verify_signature`] succeeded, never for a failure.
+//! - The key is the whole token, the [`KeySet::generation`] and the parse [`Limits`]. A key
+//!   rotation makes a new key set with a new generation, so it can never meet an old result.
+//!   A lookup compares the full token bytes (in constant time): the hash only finds the slot,
+//!   so a hash collision can cost a miss, never validate another token.
+//! - `exp` and `nbf` are stored with the entry and checked against the clock on every hit, with
+//!   the leeway of the request's location: a token that expires while cached is refused.
+//!
+//! The cache is bounded: at most `capacity` entries, and tokens longer than
+//! [`MAX_CACHED_TOKEN_BYTES`] are verified every time rather than cached, so a worker holds at
+//! most `capacity × (MAX_CACHED_TOKEN_BYTES + ~100)` bytes (4.1 MiB for the default 1024).
+//! Eviction is CLOCK (second chance): a hit only sets a flag, an insert into a full cache
+//! evicts the first entry not used since the hand last passed it. It is owned by one worker
+//! (an nginx worker is single-threaded), so there is no locking; it is `Send`, nothing in it
+//! refers to nginx memory.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+
+use subtle::ConstantTimeEq;
+
+use crate::claims::TimeBounds;
+use crate::error::Rejection;
+use crate::jwk::KeySet;
+use crate::token::Jws;
+use crate::verify::verify_signature;
+use crate::Limits;
+
+/// Default number of entries (the `auth_jwt_verify_cache` default).
+pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
+
+/// Longest token that is cached. Real JWTs are well below (an RS256 token with a dozen claims
+/// is ~800 bytes); larger ones are still accepted, only verified every time.
+pub const MAX_CACHED_TOKEN_BYTES: usize = 4096;
+
+/// Verified-signature cache; see the module documentation.
+pub struct VerifiedCache {
+    capacity: usize,
+    /// Keyed SipHash with a per-cache random key: the slot of a token cannot be predicted, so
+    /// no one can aim tokens at one bucket.
+    hasher: RandomState,
+    /// Hash of (generation, token) → index into `slots`. The hash is already random, so the
+    /// map uses it as is.
+    index: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    slots: Vec<Slot>,
+    /// The CLOCK hand: next slot considered for eviction.
+    hand: usize,
+    stats: CacheStats,
+}
+
+struct Slot {
+    hash: u64,
+    generation: u64,
+    limits: Limits,
+    token: Box<[u8]>,
+    bounds: TimeBounds,
+    /// Used since the hand last passed.
+    referenced: bool,
+}
+
+/// Counters, for tests and the benchmark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub inserts: u64,
+    pub evictions: u64,
+}
+
+/// A lookup that missed, carrying the hash for the insert that may follow.
+struct Miss {
+    hash: u64,
+}
+
+impl VerifiedCache {
+    /// A cache of at most `capacity` entries; `0` disables it (every lookup misses and nothing
+    /// is stored or hashed). Memory is allocated as entries arrive, not up front.
+    #[must_use]
+    pub fn new(capacity: usize) -> VerifiedCache {
+        // Slot indices are u32; no one needs four billion entries per worker.
+        let capacity = capacity.min(u32::MAX as usize);
+        VerifiedCache {
+            capacity,
+            hasher: RandomState::new(),
+            index: HashMap::default(),
+            slots: Vec::new(),
+            hand: 0,
+            stats: CacheStats::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Number of entries held.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    #[must_use]
+    pub fn stats(&self) -> CacheStats {
+        self.stats
+    }
+
+    /// Drops every entry (memory included).
+    pub fn clear(&mut self) {
+        self.index = HashMap::default();
+        self.slots = Vec::new();
+        self.hand = 0;
+    }
+
+    fn hash(&self, generation: u64, token: &[u8]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        h.write_u64(generation);
+        h.write(token);
+        h.finish()
+    }
+
+    /// The time bounds of a cached `token` verified with the key set `generation` under
+    /// `limits`; `Err(Miss)` otherwise.
+    fn lookup(
+        &mut self,
+        token: &[u8],
+        generation: u64,
+        limits: &Limits,
+    ) -> Result<TimeBounds, Miss> {
+        let hash = self.hash(generation, token);
+        self.lookup_hashed(hash, token, generation, limits)
+    }
+
+    fn lookup_hashed(
+        &mut self,
+        hash: u64,
+        token: &[u8],
+        generation: u64,
+        limits: &Limits,
+    ) -> Result<TimeBounds, Miss> {
+        let found = self.index.get(&hash).and_then(|&i| self.slots.get_mut(i as usize));
+        match found {
+            Some(slot)
+                if slot.generation == generation
+                    && slot.limits == *limits
+                    && bool::from(slot.token.as_ref().ct_eq(token)) =>
+            {
+                slot.referenced = true;
+                self.stats.hits += 1;
+                Ok(slot.bounds)
+            }
+            _ => {
+                self.stats.misses += 1;
+                Err(Miss { hash })
+            }
+        }
+    }
+
+    /// Records that `token` verified with the key set `generation`.
+    fn insert(
+        &mut self,
+        miss: Miss,
+        token: &[u8],
+        generation: u64,
+        limits: &Limits,
+        bounds: TimeBounds,
+    ) {
+        if token.len() > MAX_CACHED_TOKEN_BYTES {
+            return;
+        }
+        let slot = Slot {
+            hash: miss.hash,
+            generation,
+            limits: *limits,
+            token: token.into(),
+            bounds,
+            // A new entry gets no second chance until it is used again: a burst of one-off
+            // tokens then replaces itself instead of the entries in steady use.
+            referenced: false,
+        };
+        // A colliding hash (another token, or this token under other limits) gives up its
+        // slot: the newest verification wins.
+        if let Some(&i) = self.index.get(&miss.hash) {
+            self.slots[i as usize] = slot;
+            self.stats.inserts += 1;
+            return;
+        }
+        let i = if self.slots.len() < self.capacity {
+            self.slots.push(slot);
+            self.slots.len() - 1
+        } else {
+            let victim = self.evict();
+            self.slots[victim] = slot;
+            victim
+        };
+        self.index.insert(miss.hash, i as u32);
+        self.stats.inserts += 1;
+    }
+
+    /// Frees the slot under the CLOCK hand that has not been used since the last pass, and
+    /// returns its index. The cache is full and `capacity > 0`.
+    fn evict(&mut self) -> usize {
+        loop {
+            let i = self.hand;
+            self.hand = (self.hand + 1) % self.slots.len();
+            let slot = &mut self.slots[i];
+            if slot.referenced {
+                slot.referenced = false;
+            } else {
+                self.index.remove(&slot.hash);
+                self.stats.evictions += 1;
+                return i;
+            }
+        }
+    }
+}
+
+/// [`crate::validate`] through a [`VerifiedCache`]: a token whose signature was verified before
+/// with the same key set skips parsing and verification, and only its `exp`/`nbf` are checked
+/// against `now`. A miss does the full validation and caches a verified signature (even for an
+/// expired token, which is refused on every hit by the same time check).
+///
+/// `keys: None` (no key file: signatures are not verified) bypasses the cache.
+pub fn validate_cached(
+    token: &[u8],
+    keys: Option<&KeySet>,
+    now: i64,
+    leeway_secs: u64,
+    limits: &Limits,
+    cache: &mut VerifiedCache,
+) -> Result<(), Rejection> {
+    let (Some(keys), true) = (keys, cache.capacity > 0) else {
+        return crate::validate(token, keys, now, leeway_secs, limits).map(drop);
+    };
+    let generation = keys.generation();
+    let miss = match cache.lookup(token, generation, limits) {
+        Ok(bounds) => return bounds.check(now, leeway_secs),
+        Err(miss) => miss,
+    };
+    let jws = Jws::parse(token, limits)?;
+    verify_signature(&jws, Some(keys))?;
+    let bounds = TimeBounds::from_claims(jws.claims())?;
+    cache.insert(miss, token, generation, limits, bounds);
+    bounds.check(now, leeway_secs)
+}
+
+/// Passes a `u64` that is already a keyed hash through unchanged.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; stay total anyway.
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn b64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let mut acc = 0u32;
+            for (i, &b) in chunk.iter().enumerate() {
+                acc |= u32::from(b) << (16 - 8 * i);
+            }
+            for i in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[(acc >> (18 - 6 * i)) as usize & 63]));
+            }
+        }
+        out
+    }
+
+    fn secret(fill: u8) -> Vec<u8> {
+        vec![fill; 32]
+    }
+
+    fn keys(fill: u8) -> KeySet {
+        let jwk = format!(r#"{{"kty":"oct","kid":"k","k":"{}"}}"#, b64(&secret(fill)));
+        KeySet::from_json(jwk.as_bytes()).unwrap()
+    }
+
+    /// An HS256 token signed with `secret(fill)` carrying `claims`.
+    fn token(fill: u8, claims: &str) -> Vec<u8> {
+        let input = format!("{}.{}", b64(br#"{"alg":"HS256","kid":"k"}"#), b64(claims.as_bytes()));
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret(fill)).unwrap();
+        mac.update(input.as_bytes());
+        format!("{input}.{}", b64(&mac.finalize().into_bytes())).into_bytes()
+    }
+
+    fn check(
+        token: &[u8],
+        keys: &KeySet,
+        now: i64,
+        cache: &mut VerifiedCache,
+    ) -> Result<(), Rejection> {
+        validate_cached(token, Some(keys), now, 0, &Limits::default(), cache)
+    }
+
+    #[test]
+    fn second_validation_is_a_hit_and_agrees() {
+        let keys = keys(1);
+        let mut cache = VerifiedCache::new(8);
+        let t = token(1, r#"{"sub":"a","exp":1700000100}"#);
+        assert_eq!(check(&t, &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(check(&t, &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 1, inserts: 1, evictions: 0 });
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn failures_are_never_cached() {
+        let keys = keys(1);
+        let mut cache = VerifiedCache::new(8);
+        let forged = token(2, r#"{"sub":"a"}"#);
+        for _ in 0..3 {
+            assert_eq!(check(&forged, &keys, NOW, &mut cache), Err(Rejection::BadSignature));
+        }
+        assert!(check(b"garbage", &keys, NOW, &mut cache).is_err());
+        assert_eq!(cache.len(), 0);
+        assert_eq!(cache.stats().inserts, 0);
+    }
+
+    #[test]
+    fn a_token_that_expires_while_cached_is_refused() {
+        let keys = keys(1);
+        let mut cache = VerifiedCache::new(8);
+        let t = token(1, r#"{"exp":1700000010,"nbf":1699999990}"#);
+        // Not yet valid: verified and cached, refused by nbf.
+        assert_eq!(
+            check(&t, &keys, NOW - 20, &mut cache),
+            Err(Rejection::NotYetValid { wait: 10 })
+        );
+        assert_eq!(cache.len(), 1);
+        assert_eq!(check(&t, &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(check(&t, &keys, NOW + 10, &mut cache), Err(Rejection::Expired { ago: 0 }));
+        assert_eq!(check(&t, &keys, NOW + 50, &mut cache), Err(Rejection::Expired { ago: 40 }));
+        // The leeway of the request applies to cached tokens too.
+        let limits = Limits::default();
+        assert_eq!(validate_cached(&t, Some(&keys), NOW + 50, 60, &limits, &mut cache), Ok(()));
+        assert_eq!(cache.stats().misses, 1, "every check after the first was a hit");
+    }
+
+    #[test]
+    fn a_key_rotation_invalidates_cached_results() {
+        let old = keys(1);
+        let mut cache = VerifiedCache::new(8);
+        let t = token(1, r#"{"sub":"a"}"#);
+        assert_eq!(check(&t, &old, NOW, &mut cache), Ok(()));
+        // New key set (another secret under the same kid): the cached result must not apply.
+        let rotated = keys(2);
+        assert_ne!(rotated.generation(), old.generation());
+        assert_eq!(check(&t, &rotated, NOW, &mut cache), Err(Rejection::BadSignature));
+        // Even the same keys loaded again are a new set: verified again, then cached.
+        let reloaded = keys(1);
+        assert_eq!(check(&t, &reloaded, NOW, &mut cache), Ok(()));
+        assert_eq!(cache.stats().hits, 0);
+        assert_eq!(check(&t, &reloaded, NOW, &mut cache), Ok(()));
+        assert_eq!(cache.stats().hits, 1);
+    }
+
+    #[test]
+    fn extending_a_set_changes_its_generation_and_clones_keep_it() {
+        let mut set = keys(1);
+        let before = set.generation();
+        assert_eq!(set.clone().generation(), before);
+        set.extend(keys(2));
+        assert_ne!(set.generation(), before);
+        assert_ne!(KeySet::empty().generation(), KeySet::empty().generation());
+    }
+
+    #[test]
+    fn eviction_keeps_the_bound_and_recently_used_entries() {
+        let keys = keys(1);
+        let mut cache = VerifiedCache::new(3);
+        let tokens: Vec<Vec<u8>> =
+            (0..6).map(|i| token(1, &format!(r#"{{"sub":"{i}"}}"#))).collect();
+        for t in &tokens[..3] {
+            assert_eq!(check(t, &keys, NOW, &mut cache), Ok(()));
+        }
+        // Use token 0, so that it gets a second chance.
+        assert_eq!(check(&tokens[0], &keys, NOW, &mut cache), Ok(()));
+        for t in &tokens[3..5] {
+            assert_eq!(check(t, &keys, NOW, &mut cache), Ok(()));
+        }
+        assert_eq!(cache.len(), 3);
+        assert_eq!(cache.stats().evictions, 2);
+        let hits = cache.stats().hits;
+        assert_eq!(check(&tokens[0], &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(cache.stats().hits, hits + 1, "token 0 survived");
+        // Evicted tokens still validate, through the full path.
+        let misses = cache.stats().misses;
+        assert_eq!(check(&tokens[1], &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(cache.stats().misses, misses + 1);
+        // Many more tokens never grow it.
+        for i in 0..100 {
+            let t = token(1, &format!(r#"{{"n":{i}}}"#));
+            assert_eq!(check(&t, &keys, NOW, &mut cache), Ok(()));
+        }
+        assert_eq!(cache.len(), 3);
+        assert_eq!(cache.index.len(), 3);
+    }
+
+    #[test]
+    fn a_hash_collision_never_validates_another_token() {
+        let keys = keys(1);
+        let limits = Limits::default();
+        let mut cache = VerifiedCache::new(8);
+        let good = token(1, r#"{"sub":"a"}"#);
+        let miss = cache.lookup(&good, keys.generation(), &limits).unwrap_err();
+        cache.insert(miss, &good, keys.generation(), &limits, TimeBounds::default());
+        // Another token (same length, one byte changed) presented under the good token's hash.
+        let mut other = good.clone();
+        let last = other.len() - 5;
+        other[last] ^= 1;
+        let hash = cache.hash(keys.generation(), &good);
+        assert!(cache.lookup_hashed(hash, &other, keys.generation(), &limits).is_err());
+        assert!(cache.lookup_hashed(hash, &good[..10], keys.generation(), &limits).is_err());
+        assert!(cache.lookup_hashed(hash, &good, keys.generation() + 1, &limits).is_err());
+        let stricter = Limits { max_json_depth: 2, ..limits };
+        assert!(cache.lookup_hashed(hash, &good, keys.generation(), &stricter).is_err());
+        assert!(cache.lookup_hashed(hash, &good, keys.generation(), &limits).is_ok());
+    }
+
+    #[test]
+    fn disabled_cache_and_no_keys_store_nothing() {
+        let keys = keys(1);
+        let t = token(1, r#"{"sub":"a"}"#);
+        let mut off = VerifiedCache::new(0);
+        assert_eq!(check(&t, &keys, NOW, &mut off), Ok(()));
+        assert_eq!(check(&t, &keys, NOW, &mut off), Ok(()));
+        assert_eq!(off.len(), 0);
+        assert_eq!(off.stats(), CacheStats::default());
+        let mut cache = VerifiedCache::new(8);
+        let limits = Limits::default();
+        assert_eq!(validate_cached(&t, None, NOW, 0, &limits, &mut cache), Ok(()));
+        assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn oversized_tokens_are_verified_but_not_cached() {
+        let keys = keys(1);
+        let mut cache = VerifiedCache::new(8);
+        let big = token(1, &format!(r#"{{"pad":"{}"}}"#, "x".repeat(MAX_CACHED_TOKEN_BYTES)));
+        assert_eq!(check(&big, &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(check(&big, &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn malformed_time_claims_are_refused_and_not_cached() {
+        let keys = keys(1);
+        let mut cache = VerifiedCache::new(8);
+        let t = token(1, r#"{"exp":"tomorrow"}"#);
+        assert_eq!(check(&t, &keys, NOW, &mut cache), Err(Rejection::ClaimNotNumber("exp")));
+        assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn cache_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<VerifiedCache>();
+    }
+}

@@ -1,0 +1,317 @@
+//! The key file watcher: one background thread per nginx worker that notices changes to key
+//! files and publishes new keys, without an nginx reload.
+//!
+//! Rules it follows (they come from how nginx workers work):
+//! - it touches only Rust-owned data ([`KeyFile`], [`KeyRing`]); it never calls nginx and never
+//!   logs: it queues [`WatchEvent`]s that the worker logs from its own thread;
+//! - it watches the *directories* holding the files (inotify on a file misses renames and the
+//!   Kubernetes `..data` symlink swap) and re-examines every file on any event, comparing
+//!   [`FileStamp`]s taken through symlinks;
+//! - it also re-examines every file every [`POLL_INTERVAL`], which covers directories that do
+//!   not exist yet and machines where no watch can be set up (inotify limits);
+//! - a change is read only once the file has stayed the same for [`SETTLE_TIME`], and is read
+//!   again if it changed while being read, so a partial write is not taken for a broken file;
+//!   a file that still fails to parse after [`RETRY_TIME`] more is reported, and its previous
+//!   keys stay in force. A missing file has no keys (requests get 500, as in NGINX Plus).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher as _};
+
+use crate::keystore::{read_key_file, FileStamp, KeyFile, KeyRing, Loaded};
+
+/// How often every file is examined even without an event.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How long a changed file must stay unchanged before it is read.
+pub const SETTLE_TIME: Duration = Duration::from_millis(100);
+/// How long a file that does not parse gets to become valid before the failure is reported.
+pub const RETRY_TIME: Duration = Duration::from_millis(300);
+/// Events kept for the worker to log; older ones are dropped (and counted) beyond this.
+const MAX_QUEUED_EVENTS: usize = 64;
+
+/// Severity of a [`WatchEvent`], mapped to an nginx log level by the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Notice,
+    Warn,
+    Error,
+}
+
+/// Something the worker should log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchEvent {
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Default)]
+struct EventQueue {
+    events: VecDeque<WatchEvent>,
+    dropped: usize,
+}
+
+enum Message {
+    Changed,
+    /// Start watching one more file (a key file path built from variables, first used).
+    Watch(Arc<KeyFile>),
+    /// Stop watching a file (evicted from the worker's cache of such files).
+    Forget(Arc<KeyFile>),
+    Stop,
+}
+
+/// A running watcher thread. Dropping it without [`Watcher::stop`] also stops the thread.
+pub struct Watcher {
+    sender: Sender<Message>,
+    thread: Option<JoinHandle<()>>,
+    events: Arc<Mutex<EventQueue>>,
+}
+
+impl Watcher {
+    /// Starts watching `files`; after each change the rings that use the file are refreshed.
+    pub fn start(files: Vec<Arc<KeyFile>>, rings: Vec<Arc<KeyRing>>) -> std::io::Result<Watcher> {
+        let (sender, receiver) = mpsc::channel();
+        let events = Arc::new(Mutex::new(EventQueue::default()));
+        let state = WatchState::new(files, rings, Arc::clone(&events));
+        let notify_sender = sender.clone();
+        let thread = std::thread::Builder::new()
+            .name("auth_jwt keys".into())
+            .spawn(move || state.run(receiver, notify_sender))?;
+        Ok(Watcher { sender, thread: Some(thread), events })
+    }
+
+    /// Adds `file` to the watched files (it must already hold its first load result).
+    pub fn watch(&self, file: Arc<KeyFile>) {
+        let _ = self.sender.send(Message::Watch(file));
+    }
+
+    /// Removes `file` from the watched files.
+    pub fn forget(&self, file: Arc<KeyFile>) {
+        let _ = self.sender.send(Message::Forget(file));
+    }
+
+    /// Takes the events queued since the last call.
+    pub fn take_events(&self) -> Vec<WatchEvent> {
+        let Ok(mut queue) = self.events.lock() else { return Vec::new() };
+        let mut events: Vec<WatchEvent> = queue.events.drain(..).collect();
+        if queue.dropped > 0 {
+            events.push(WatchEvent {
+                severity: Severity::Warn,
+                message: format!("{} key file events were not logged", queue.dropped),
+            });
+            queue.dropped = 0;
+        }
+        events
+    }
+
+    /// Stops the thread and waits for it (it wakes up at once and finishes its current step).
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        let _ = self.sender.send(Message::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// A change seen but not yet published.
+struct Pending {
+    stamp: Option<FileStamp>,
+    since: Instant,
+    parse_failed: bool,
+}
+
+struct WatchState {
+    files: Vec<Arc<KeyFile>>,
+    rings: Vec<Arc<KeyRing>>,
+    events: Arc<Mutex<EventQueue>>,
+    pending: HashMap<usize, Pending>,
+    watched_dirs: HashSet<PathBuf>,
+}
+
+impl WatchState {
+    fn new(
+        files: Vec<Arc<KeyFile>>,
+        rings: Vec<Arc<KeyRing>>,
+        events: Arc<Mutex<EventQueue>>,
+    ) -> Self {
+        WatchState { files, rings, events, pending: HashMap::new(), watched_dirs: HashSet::new() }
+    }
+
+    fn run(mut self, receiver: mpsc::Receiver<Message>, sender: Sender<Message>) {
+        let mut watcher = match notify::recommended_watcher(move |_event| {
+            let _ = sender.send(Message::Changed);
+        }) {
+            Ok(watcher) => Some(watcher),
+            Err(err) => {
+                self.report(
+                    Severity::Warn,
+                    format!("cannot watch key files ({err}); checking them every {POLL_INTERVAL:?} instead"),
+                );
+                None
+            }
+        };
+        loop {
+            if let Some(watcher) = watcher.as_mut() {
+                self.add_watches(watcher);
+            }
+            self.examine_files();
+            let wait = if self.pending.is_empty() { POLL_INTERVAL } else { SETTLE_TIME };
+            let first = match receiver.recv_timeout(wait) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => Message::Changed,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            // Handle a burst of messages in one pass.
+            for message in std::iter::once(first).chain(receiver.try_iter()) {
+                match message {
+                    Message::Stop => return,
+                    Message::Changed => {}
+                    Message::Watch(file) => self.files.push(file),
+                    Message::Forget(file) => self.forget(&file),
+                }
+            }
+        }
+    }
+
+    /// Watches the directory of each file and of its symlink target, as far as they exist.
+    /// Directories that appear later are picked up on a later pass.
+    fn add_watches(&mut self, watcher: &mut notify::RecommendedWatcher) {
+        let mut wanted = Vec::new();
+        for file in &self.files {
+            wanted.extend(file.path().parent().map(Path::to_path_buf));
+            if let Ok(target) = std::fs::canonicalize(file.path()) {
+                wanted.extend(target.parent().map(Path::to_path_buf));
+            }
+        }
+        for dir in wanted {
+            if self.watched_dirs.contains(&dir) {
+                continue;
+            }
+            if watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok() {
+                self.watched_dirs.insert(dir);
+            }
+        }
+        // A watched directory that was removed loses its watch; forget it so that it is
+        // watched again once it is back.
+        self.watched_dirs.retain(|dir| dir.is_dir());
+    }
+
+    /// Drops `file`; pending changes are keyed by position, so they are dropped too.
+    fn forget(&mut self, file: &Arc<KeyFile>) {
+        self.files.retain(|own| !Arc::ptr_eq(own, file));
+        self.pending.clear();
+    }
+
+    fn examine_files(&mut self) {
+        let now = Instant::now();
+        for index in 0..self.files.len() {
+            let file = Arc::clone(&self.files[index]);
+            let stamp = FileStamp::of(file.path());
+            if stamp == file.loaded().stamp {
+                self.pending.remove(&index);
+                continue;
+            }
+            let pending = self.pending.entry(index).or_insert(Pending {
+                stamp,
+                since: now,
+                parse_failed: false,
+            });
+            if pending.stamp != stamp {
+                *pending = Pending { stamp, since: now, parse_failed: false };
+                continue;
+            }
+            let wait = if pending.parse_failed { RETRY_TIME } else { SETTLE_TIME };
+            if now.duration_since(pending.since) >= wait {
+                self.settle(index, &file, stamp, now);
+            }
+        }
+    }
+
+    /// The file has been stable long enough: read it and publish the outcome.
+    fn settle(&mut self, index: usize, file: &KeyFile, stamp: Option<FileStamp>, now: Instant) {
+        let path = file.path().display();
+        if stamp.is_none() {
+            self.pending.remove(&index);
+            file.publish(Loaded { keys: Err("no such file or directory".into()), stamp: None });
+            self.report(
+                Severity::Error,
+                format!("key file \"{path}\" was removed; requests that need it get 500 until it is back"),
+            );
+            self.refresh_rings(file);
+            return;
+        }
+        let read = read_key_file(file.path());
+        if FileStamp::of(file.path()) != stamp {
+            // Changed while we read it: start over from the new version.
+            self.pending.remove(&index);
+            return;
+        }
+        match read {
+            Ok(keys) => {
+                self.pending.remove(&index);
+                let count = keys.len();
+                file.publish(Loaded { keys: Ok(Arc::new(keys)), stamp });
+                self.report(
+                    Severity::Notice,
+                    format!("key file \"{path}\" reloaded: {count} keys"),
+                );
+                self.refresh_rings(file);
+            }
+            Err(reason) => {
+                let Some(pending) = self.pending.get_mut(&index) else { return };
+                if !pending.parse_failed {
+                    // Maybe a writer is not done yet: give it a little longer.
+                    pending.parse_failed = true;
+                    pending.since = now;
+                    return;
+                }
+                self.pending.remove(&index);
+                let previous = file.loaded();
+                let kept = match &previous.keys {
+                    Ok(keys) => {
+                        file.publish(Loaded { keys: Ok(Arc::clone(keys)), stamp });
+                        "the previous keys stay in force"
+                    }
+                    Err(_) => {
+                        file.publish(Loaded { keys: Err(reason.clone()), stamp });
+                        self.refresh_rings(file);
+                        "requests that need it get 500"
+                    }
+                };
+                self.report(
+                    Severity::Error,
+                    format!("key file \"{path}\" not reloaded: {reason}; {kept}"),
+                );
+            }
+        }
+    }
+
+    fn refresh_rings(&self, file: &KeyFile) {
+        for ring in self.rings.iter().filter(|ring| ring.uses(file)) {
+            ring.refresh();
+        }
+    }
+
+    fn report(&self, severity: Severity, message: String) {
+        let Ok(mut queue) = self.events.lock() else { return };
+        if queue.events.len() >= MAX_QUEUED_EVENTS {
+            queue.events.pop_front();
+            queue.dropped += 1;
+        }
+        queue.events.push_back(WatchEvent { severity, message });
+    }
+}

@@ -1,0 +1,126 @@
+//! Key files, key rings and the watcher thread, without nginx.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth_jwt_core::keystore::{KeyFile, KeyRing, KeyState};
+use auth_jwt_core::watch::{Severity, Watcher};
+
+/// A JWK Set of `count` HMAC keys (32-byte secrets), kids k0, k1, ...
+fn jwks(count: usize) -> String {
+    let keys: Vec<String> = (0..count)
+        .map(|i| format!(r#"{{"kty":"oct","kid":"k{i}","k":"{}"}}"#, "A".repeat(43)))
+        .collect();
+    format!(r#"{{"keys":[{}]}}"#, keys.join(","))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("auth-jwt-keystore-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn key_count(ring: &KeyRing) -> Result<usize, String> {
+    match &**ring.state() {
+        KeyState::Ready(keys) => Ok(keys.len()),
+        KeyState::Broken { reason, .. } => Err(reason.clone()),
+    }
+}
+
+/// Waits up to 1 s for `check` to hold.
+fn within_a_second(mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(1) {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+fn setup(name: &str, content: &str) -> (PathBuf, Arc<KeyFile>, Arc<KeyRing>, Watcher) {
+    let dir = temp_dir(name);
+    let path = dir.join("jwks.json");
+    std::fs::write(&path, content).unwrap();
+    let file = Arc::new(KeyFile::load(path.clone()));
+    let ring = Arc::new(KeyRing::new(vec![Arc::clone(&file)]));
+    let watcher = Watcher::start(vec![Arc::clone(&file)], vec![Arc::clone(&ring)]).unwrap();
+    (path, file, ring, watcher)
+}
+
+fn replace(path: &Path, content: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, content).unwrap();
+    std::fs::rename(tmp, path).unwrap();
+}
+
+#[test]
+fn rings_combine_files_and_name_the_broken_one() {
+    let dir = temp_dir("combine");
+    std::fs::write(dir.join("a.json"), jwks(1)).unwrap();
+    std::fs::write(dir.join("b.json"), jwks(2)).unwrap();
+    let a = Arc::new(KeyFile::load(dir.join("a.json")));
+    let b = Arc::new(KeyFile::load(dir.join("b.json")));
+    let missing = Arc::new(KeyFile::load(dir.join("missing.json")));
+    assert_eq!(key_count(&KeyRing::new(vec![Arc::clone(&a), Arc::clone(&b)])), Ok(3));
+    let broken = KeyRing::new(vec![a, missing]);
+    match &**broken.state() {
+        KeyState::Broken { file, reason } => {
+            assert!(file.ends_with("missing.json"), "{file}");
+            assert_eq!(reason, "no such file or directory");
+        }
+        KeyState::Ready(_) => panic!("a missing file must break the level"),
+    }
+}
+
+#[test]
+fn a_replaced_file_is_published() {
+    let (path, _file, ring, watcher) = setup("replace", &jwks(1));
+    replace(&path, &jwks(2));
+    assert!(within_a_second(|| key_count(&ring) == Ok(2)));
+    std::fs::write(&path, jwks(3)).unwrap(); // in place
+    assert!(within_a_second(|| key_count(&ring) == Ok(3)));
+    let events = watcher.take_events();
+    assert!(events.iter().all(|e| e.severity == Severity::Notice), "{events:?}");
+    watcher.stop();
+}
+
+#[test]
+fn a_broken_file_keeps_the_previous_keys_and_is_reported() {
+    let (path, _file, ring, watcher) = setup("broken", &jwks(2));
+    replace(&path, r#"{"keys":[{"kty":"oct" "k":"x"}]}"#);
+    let mut events = Vec::new();
+    assert!(within_a_second(|| {
+        events.extend(watcher.take_events());
+        events.iter().any(|e| e.severity == Severity::Error)
+    }));
+    assert!(events[0].message.contains("not reloaded"), "{events:?}");
+    assert!(events[0].message.contains("the previous keys stay in force"), "{events:?}");
+    assert_eq!(key_count(&ring), Ok(2));
+    watcher.stop();
+}
+
+#[test]
+fn a_deleted_file_has_no_keys_until_it_is_back() {
+    let (path, _file, ring, watcher) = setup("delete", &jwks(1));
+    std::fs::remove_file(&path).unwrap();
+    assert!(within_a_second(|| key_count(&ring).is_err()));
+    std::fs::write(&path, jwks(2)).unwrap();
+    assert!(within_a_second(|| key_count(&ring) == Ok(2)));
+    watcher.stop();
+}
+
+#[test]
+fn files_added_later_are_watched() {
+    let (_path, _file, _ring, watcher) = setup("added", &jwks(1));
+    let dir = temp_dir("added-more");
+    let later = Arc::new(KeyFile::load(dir.join("later.json")));
+    assert!(later.loaded().keys.is_err());
+    watcher.watch(Arc::clone(&later));
+    std::fs::write(dir.join("later.json"), jwks(1)).unwrap();
+    assert!(within_a_second(|| later.loaded().keys.is_ok()));
+    watcher.stop();
+}

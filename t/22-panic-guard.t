@@ -1,0 +1,197 @@
+# Issue #5: no panic may cross the FFI boundary. A panic inside the access handler must become a
+# 500 with an [error] line, and the worker must live on: the next request on the same worker
+# (same pid) succeeds.
+#
+# The panic is forced with the cargo feature `fault-injection` (off by default, test builds
+# only): a request header `X-Auth-Jwt-Panic: 1` makes the handler panic. This test builds that
+# variant itself into its own target directory (target/fault-injection, so the normal build is
+# never touched; the first build takes a few minutes, later ones seconds), or uses the module
+# named by TEST_NGINX_FAULT_MODULE (and TEST_NGINX_FAULT_BINARY for its nginx). It then checks
+# that the normal module (TEST_NGINX_LOAD_MODULES) ignores the header.
+#
+# Not data-driven on purpose: Test::Nginx::Socket sends one request per nginx start, and this
+# test needs several requests against one worker.
+
+use strict;
+use warnings;
+use Test::More;
+use Cwd ();
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use File::Spec;
+use File::Temp ();
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(sleep time);
+use Test::Nginx::Socket ();
+use JwtTest qw(jwt_sign now data_dir);
+
+my $root = Cwd::abs_path(File::Spec->catdir(dirname(__FILE__), File::Spec->updir));
+my $slow = $ENV{TEST_NGINX_USE_VALGRIND} ? 10 : 1;
+
+# The module with fault injection, and the nginx it was built against.
+sub fault_build {
+    return ($ENV{TEST_NGINX_FAULT_MODULE}, $ENV{TEST_NGINX_FAULT_BINARY}
+            // Test::Nginx::Socket::nginx_binary())
+        if $ENV{TEST_NGINX_FAULT_MODULE};
+    my @cmd = ('cargo', 'build', '--quiet', '--features', 'fault-injection', '--target-dir',
+               "$root/target/fault-injection", '--manifest-path', "$root/Cargo.toml",
+               '--message-format=json');
+    diag('building the fault-injection module (target/fault-injection) ...');
+    open(my $fh, '-|', @cmd) or return;
+    my ($so, $nginx);
+    while (my $line = <$fh>) {
+        my $m = eval { JSON::PP::decode_json($line) } or next;
+        $nginx = "$m->{out_dir}/objs/nginx"
+            if $m->{reason} eq 'build-script-executed' && $m->{package_id} =~ /nginx-sys/;
+        ($so) = grep { /\.so$/ } @{ $m->{filenames} }
+            if $m->{reason} eq 'compiler-artifact' && $m->{target}{name} eq 'ngx_auth_jwt';
+    }
+    close $fh or return;
+    return ($so, $nginx);
+}
+
+# --- a minimal nginx runner: one master, one worker, several requests -------------------------
+my @valgrind = Test::Nginx::Socket->can('_valgrind') ? Test::Nginx::Socket::_valgrind() : ();
+
+sub start_nginx {
+    my ($nginx, $module, $conf_body) = @_;
+    my $prefix = File::Temp->newdir('ngx-panic-XXXXXX', TMPDIR => 1);
+    chmod 0755, "$prefix";
+    make_path(map { "$prefix/$_" } qw(conf logs html));
+    my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
+        or die "no free port: $!";
+    my $port = $probe->sockport;
+    close $probe;
+    my $user = $> == 0 ? 'user root;' : '';
+    open(my $out, '>', "$prefix/conf/nginx.conf") or die $!;
+    print $out <<"EOC";
+load_module $module;
+daemon off;
+master_process on;
+worker_processes 1;
+$user
+error_log logs/error.log info;
+pid logs/nginx.pid;
+events { worker_connections 64; }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:$port;
+        location /pid { return 200 "\$pid"; }
+$conf_body
+    }
+}
+EOC
+    close $out;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open(STDIN, '<', '/dev/null');
+        open(STDOUT, '>', "$prefix/logs/stdout.log");
+        open(STDERR, '>', "$prefix/logs/stderr.log");
+        exec(@valgrind, $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf',
+             '-e', "$prefix/logs/error.log") or POSIX::_exit(127);
+    }
+    my $deadline = time + 10 * $slow;
+    while (time < $deadline) {
+        last if eval { get($port, '/pid')->{status} == 200 };
+        die "nginx exited at start:\n" . slurp("$prefix/logs/error.log")
+            if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        sleep 0.05;
+    }
+    return { pid => $pid, port => $port, prefix => $prefix };
+}
+
+sub stop_nginx {
+    my ($n) = @_;
+    kill 'QUIT', $n->{pid};
+    my $deadline = time + 10 * $slow;
+    while (time < $deadline) {
+        return if waitpid($n->{pid}, POSIX::WNOHANG()) != 0;
+        sleep 0.05;
+    }
+    kill 'KILL', $n->{pid};
+    waitpid($n->{pid}, 0);
+}
+
+# One request on its own connection: { status, body }.
+sub get {
+    my ($port, $uri, @headers) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Timeout => 5 * $slow) or die "connect: $!";
+    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n",
+             map({ "$_\r\n" } @headers), "\r\n";
+    local $/;
+    my $res = <$s> // '';
+    my ($status) = $res =~ m{^HTTP/1\.\d (\d{3})};
+    my (undef, $body) = split /\r\n\r\n/, $res, 2;
+    return { status => $status // 0, body => $body // '' };
+}
+
+sub slurp { open(my $fh, '<', $_[0]) or return ''; local $/; scalar <$fh> }
+
+# ---------------------------------------------------------------------------------------------
+my ($fault_so, $fault_nginx) = fault_build();
+plan skip_all => 'could not build the fault-injection module (cargo build failed)'
+    unless $fault_so && -f $fault_so && $fault_nginx && -x $fault_nginx;
+
+my $token = jwt_sign(alg => 'ES256', claims => { sub => 'alice', exp => now() + 3600 });
+my $data = data_dir();
+my $locations = <<"EOC";
+        location /t {
+            auth_jwt "api";
+            auth_jwt_key_file $data/jwks/all.json;
+            empty_gif;
+        }
+        location /open { empty_gif; }
+EOC
+my @bearer = ("Authorization: Bearer $token");
+my @panic  = ('X-Auth-Jwt-Panic: 1');
+
+{
+    my $n = start_nginx($fault_nginx, $fault_so, $locations);
+    my $port = $n->{port};
+    my $worker = get($port, '/pid')->{body};
+    like($worker, qr/^\d+$/, "fault build: worker pid $worker");
+
+    is(get($port, '/t', @bearer)->{status}, 200, 'fault build: a valid token passes');
+    is(get($port, '/t', @bearer, @panic)->{status}, 500, 'forced panic: 500');
+    is(get($port, '/t', @bearer)->{status}, 200, 'the next request on the same worker: 200');
+    is(get($port, '/t')->{status}, 401, 'the next request without a token: 401');
+    is(get($port, '/pid')->{body}, $worker, 'the worker is the same process (pid unchanged)');
+
+    my @statuses = map { get($port, '/t', @panic)->{status} } 1 .. 20;
+    is_deeply(\@statuses, [(500) x 20], '20 panics in a row: 20 times 500');
+    is(get($port, '/t', @bearer)->{status}, 200, 'and still 200 afterwards');
+    is(get($port, '/open', @panic)->{status}, 200,
+       'a location without auth_jwt is not affected by the header');
+    is(get($port, '/pid')->{body}, $worker, 'still the same worker after 21 panics');
+
+    stop_nginx($n);
+    my $log = slurp("$n->{prefix}/logs/error.log");
+    my @internal = $log =~ /^.*\[error\] \d+#\d+: \*\d+ auth_jwt: internal error while checking the token, client: 127\.0\.0\.1, server: [^,]*, request: "GET \/t HTTP\/1\.1".*$/mg;
+    is(scalar @internal, 21, 'one [error] line per panic, naming the request')
+        or diag($log);
+    unlike($log, qr/\[(alert|crit|emerg)\]/, 'no [alert], [crit] or [emerg] (no worker died)')
+        or diag($log);
+    my $starts = () = $log =~ /start worker process/g;
+    is($starts, 1, 'the master never had to start a second worker');
+    unlike($log, qr/exited on signal/, 'no worker exited on a signal');
+    like(slurp("$n->{prefix}/logs/stderr.log"), qr/fault injection: X-Auth-Jwt-Panic/,
+         "the panic message went to nginx's stderr, not to the client");
+}
+
+SKIP: {
+    my $normal = (split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '')[0];
+    skip 'TEST_NGINX_LOAD_MODULES is not set', 2 unless $normal && $ENV{TEST_NGINX_BINARY};
+    my $n = start_nginx(Test::Nginx::Socket::nginx_binary(),
+                        File::Spec->rel2abs($normal), $locations);
+    is(get($n->{port}, '/t', @bearer, @panic)->{status}, 200,
+       'normal build: X-Auth-Jwt-Panic is ignored (the feature is off)');
+    stop_nginx($n);
+    unlike(slurp("$n->{prefix}/logs/error.log"), qr/internal error|\[alert\]/,
+           'normal build: no internal error logged');
+}
+
+done_testing();
