@@ -11,6 +11,7 @@ use std::sync::Arc;
 use auth_jwt_core::keystore::{KeyFile, KeyRing};
 
 use crate::complex_value::ComplexValue;
+use crate::policy::PolicyConf;
 
 /// One `auth_jwt "realm" [token=$variable]` directive. Shared with `Rc` by the levels that
 /// inherit it: configuration is only ever touched by the nginx thread.
@@ -46,6 +47,8 @@ pub struct LocConf {
     pub keys: Option<Rc<KeySources>>,
     /// `auth_jwt_leeway` in seconds.
     pub leeway: Option<u64>,
+    /// `auth_jwt_require` and `auth_jwt_login_url`.
+    pub policy: PolicyConf,
 }
 
 impl LocConf {
@@ -79,6 +82,7 @@ impl LocConf {
         if self.leeway.is_none() {
             self.leeway = parent.leeway;
         }
+        self.policy.inherit(&parent.policy);
     }
 
     /// The `auth_jwt` directive in force, if checking is enabled here.

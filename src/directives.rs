@@ -7,23 +7,26 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use auth_jwt_core::{check_login_url, valid_param_name, DEFAULT_LOGIN_PARAM};
 use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
     ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_parse_time, ngx_str_t, ngx_uint_t,
-    NGX_CONF_TAKE1, NGX_CONF_TAKE12, NGX_ERROR, NGX_HTTP_LMT_CONF, NGX_HTTP_LOC_CONF,
-    NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_WARN,
-    NGX_OK,
+    NGX_CONF_1MORE, NGX_CONF_2MORE, NGX_CONF_TAKE1, NGX_CONF_TAKE12, NGX_ERROR, NGX_HTTP_LMT_CONF,
+    NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
+    NGX_LOG_EMERG, NGX_LOG_WARN, NGX_OK,
 };
-use ngx::http::HttpModuleMainConf;
+use ngx::http::{HTTPStatus, HttpModuleMainConf};
 use ngx::{ngx_conf_log_error, ngx_string};
 
 use crate::complex_value::ComplexValue;
 use crate::conf::{AuthJwt, AuthSetting, KeyFileTemplate, LocConf};
+use crate::policy::{LoginSetting, LoginUrl, RequireRule};
+use crate::variables;
 use crate::Module;
 
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 4] = [
+pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 8] = [
     ngx_command_t {
         name: ngx_string!("auth_jwt"),
         type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12) as ngx_uint_t,
@@ -44,6 +47,38 @@ pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 4] = [
         name: ngx_string!("auth_jwt_leeway"),
         type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
         set: Some(cmd_auth_jwt_leeway),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("auth_jwt_claim_set"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE) as ngx_uint_t,
+        set: Some(variables::cmd_auth_jwt_claim_set),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("auth_jwt_header_set"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE) as ngx_uint_t,
+        set: Some(variables::cmd_auth_jwt_header_set),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("auth_jwt_require"),
+        type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_1MORE) as ngx_uint_t,
+        set: Some(cmd_auth_jwt_require),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("auth_jwt_login_url"),
+        type_: (ANY_LEVEL | NGX_CONF_TAKE12) as ngx_uint_t,
+        set: Some(cmd_auth_jwt_login_url),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 0,
         post: ptr::null_mut(),
@@ -193,11 +228,116 @@ extern "C" fn cmd_auth_jwt_leeway(
     NGX_CONF_OK
 }
 
+/// `auth_jwt_require $value ... [error=401|403];` — several per level; each directive's
+/// `error=` applies to its own values.
+extern "C" fn cmd_auth_jwt_require(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes the configuration being parsed and this module's LocConf.
+    let (args, conf) = unsafe { (directive_args(cf), &mut *conf.cast::<LocConf>()) };
+    // NGX_CONF_1MORE: the directive name and at least one argument.
+    let [_, params @ ..] = args else { return NGX_CONF_ERROR };
+    let (values, status) = match params.split_last() {
+        Some((last, values)) if last.as_bytes().starts_with(b"error=") => {
+            match &last.as_bytes()[6..] {
+                b"401" => (values, HTTPStatus::UNAUTHORIZED),
+                b"403" => (values, HTTPStatus::FORBIDDEN),
+                _ => return invalid(cf, "parameter", last, "auth_jwt_require"),
+            }
+        }
+        _ => (params, HTTPStatus::UNAUTHORIZED),
+    };
+    if values.is_empty() {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid number of arguments in \"auth_jwt_require\" directive: no value"
+        );
+        return NGX_CONF_ERROR;
+    }
+    let mut compiled = Vec::with_capacity(values.len());
+    for value in values {
+        // NGINX Plus (1.21.7): every value must start with a variable.
+        if value.as_bytes().first() != Some(&b'$') {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "invalid value \"{}\" in \"auth_jwt_require\" directive: it must start with a \
+                 variable",
+                value
+            );
+            return NGX_CONF_ERROR;
+        }
+        // SAFETY: `cf` is the configuration being parsed.
+        match unsafe { ComplexValue::compile(cf, value) } {
+            Some(value) => compiled.push(value),
+            None => return NGX_CONF_ERROR,
+        }
+    }
+    // SAFETY: `cf` is the configuration being parsed.
+    let declared_at = unsafe { current_position(cf) };
+    match conf.policy.add_require(RequireRule { values: compiled, status, declared_at }) {
+        Ok(()) => NGX_CONF_OK,
+        Err(()) => NGX_CONF_ERROR,
+    }
+}
+
+/// `auth_jwt_login_url url [param=name] | off;`
+extern "C" fn cmd_auth_jwt_login_url(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes the configuration being parsed and this module's LocConf.
+    let (args, conf) = unsafe { (directive_args(cf), &mut *conf.cast::<LocConf>()) };
+    if conf.policy.login.is_some() {
+        return DUPLICATE;
+    }
+    // NGX_CONF_TAKE12: args holds the directive name and one or two values.
+    let (url, param) = match args {
+        [_, value] if value.as_bytes() == b"off" => {
+            conf.policy.login = Some(LoginSetting::Off);
+            return NGX_CONF_OK;
+        }
+        [_, url] => (url, DEFAULT_LOGIN_PARAM),
+        [_, url, param] => match param.as_bytes().strip_prefix(b"param=") {
+            Some(name) if valid_param_name(name) => match core::str::from_utf8(name) {
+                Ok(name) => (url, name),
+                Err(_) => return invalid(cf, "parameter", param, "auth_jwt_login_url"),
+            },
+            _ => return invalid(cf, "parameter", param, "auth_jwt_login_url"),
+        },
+        _ => return NGX_CONF_ERROR,
+    };
+    // A URL with variables is checked after evaluation, per request.
+    if !url.as_bytes().contains(&b'$') {
+        if let Err(reason) = check_login_url(url.as_bytes()) {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "invalid URL \"{}\" in \"auth_jwt_login_url\" directive: it {}",
+                url,
+                reason
+            );
+            return NGX_CONF_ERROR;
+        }
+    }
+    // SAFETY: `cf` is the configuration being parsed.
+    let Some(url) = (unsafe { ComplexValue::compile(cf, url) }) else {
+        return NGX_CONF_ERROR;
+    };
+    let login = LoginUrl { url, param: param.to_owned() };
+    conf.policy.login = Some(LoginSetting::On(Rc::new(login)));
+    NGX_CONF_OK
+}
+
 /// The arguments of the directive being handled, the directive name first.
 ///
 /// # Safety
 /// `cf` must be the configuration passed to a directive handler.
-unsafe fn directive_args<'a>(cf: *mut ngx_conf_t) -> &'a [ngx_str_t] {
+pub(crate) unsafe fn directive_args<'a>(cf: *mut ngx_conf_t) -> &'a [ngx_str_t] {
     // SAFETY: during a directive handler `cf->args` is an array of ngx_str_t.
     unsafe { (*(*cf).args).as_slice::<ngx_str_t>() }
 }
@@ -215,7 +355,12 @@ unsafe fn current_position(cf: *mut ngx_conf_t) -> String {
 }
 
 /// Logs the nginx-style `invalid <what> "<value>" in "<directive>" directive` and fails.
-fn invalid(cf: *mut ngx_conf_t, what: &str, value: &ngx_str_t, directive: &str) -> *mut c_char {
+pub(crate) fn invalid(
+    cf: *mut ngx_conf_t,
+    what: &str,
+    value: &ngx_str_t,
+    directive: &str,
+) -> *mut c_char {
     ngx_conf_log_error!(
         NGX_LOG_EMERG,
         cf,

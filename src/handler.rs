@@ -1,21 +1,27 @@
-//! The ACCESS phase handler: find the token, validate it with the core crate, and map the
-//! outcome to nginx: `NGX_DECLINED` (not protected here), `NGX_OK`, 401 with a challenge, or
-//! 500 when the keys of the location cannot be used.
+//! The ACCESS phase handler: find the token, validate it with the core crate, apply
+//! `auth_jwt_require`, and map the outcome to nginx: `NGX_DECLINED` (not protected here),
+//! `NGX_OK`, 401 with a challenge (or a 302 to `auth_jwt_login_url`), 403 from
+//! `auth_jwt_require ... error=403`, or 500 when the keys of the location cannot be used.
+//! The outcome is recorded in the request state for `$jwt_status` and the claim variables.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 
 use auth_jwt_core::keystore::KeyState;
 use auth_jwt_core::{
-    bearer_token, check_time, verify_signature, verify_signature_any, Jws, KeySet, Limits,
+    bearer_token, check_time, status, verify_signature, verify_signature_any, Jws, KeySet, Limits,
     Rejection,
 };
 use ngx::core::Status;
 use ngx::ffi::{ngx_http_request_t, ngx_int_t, ngx_time, NGX_LOG_ERR, NGX_LOG_INFO};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
 
+use crate::complex_value::ComplexValue;
 use crate::conf::{AuthJwt, LocConf};
+use crate::ctx::{Outcome, RequestCtx};
 use crate::dynamic_keys;
 use crate::log::request_log;
+use crate::policy::{check_require, login_redirect_status};
 use crate::response::{challenge_value, set_www_authenticate, ChallengeError};
 use crate::Module;
 
@@ -43,46 +49,90 @@ fn check_access(request: &mut Request) -> Status {
     };
     #[cfg(feature = "fault-injection")]
     inject_fault(request);
+    // The outcome must be recorded for `$jwt_status` and the claim variables; without the
+    // state, variables could fall back to decoding a token this handler refused.
+    let Some(ctx) = RequestCtx::get_or_create(request) else {
+        return HTTPStatus::INTERNAL_SERVER_ERROR.into();
+    };
 
-    let token = match find_token(request, auth) {
+    let token = match find_token(request, auth.token.as_ref()) {
         Ok(Some(token)) => token,
         Ok(None) => {
+            ctx.set_outcome(Outcome { status: status::MISSING, fields: None });
             request_log!(NGX_LOG_INFO, request, "no token in the request");
-            return challenge(request, auth, ChallengeError::None);
+            return unauthorized(request, conf, auth, ChallengeError::None);
         }
         Err(()) => return HTTPStatus::INTERNAL_SERVER_ERROR.into(),
     };
 
     match validate(request, token, conf) {
-        Ok(()) => Status::NGX_OK,
+        Ok(jws) => {
+            // Recorded first, so that the require values can read the claims.
+            let fields = Rc::new(jws.into_fields());
+            ctx.set_outcome(Outcome { status: status::OK, fields: Some(Rc::clone(&fields)) });
+            match check_require(request, &conf.policy) {
+                Ok(()) => Status::NGX_OK,
+                Err(None) => HTTPStatus::INTERNAL_SERVER_ERROR.into(),
+                Err(Some(failure)) => {
+                    // The token is authentic: its claims stay visible (e.g. to log who was
+                    // refused), only the status changes.
+                    ctx.set_outcome(Outcome {
+                        status: status::REQUIRE_FAILED,
+                        fields: Some(fields),
+                    });
+                    request_log!(
+                        NGX_LOG_INFO,
+                        request,
+                        "token refused by \"auth_jwt_require\" in {}: value {} is {}",
+                        failure.declared_at,
+                        failure.position,
+                        if failure.empty { "empty" } else { "\"0\"" }
+                    );
+                    if failure.status == HTTPStatus::FORBIDDEN {
+                        return HTTPStatus::FORBIDDEN.into();
+                    }
+                    unauthorized(request, conf, auth, ChallengeError::InvalidToken)
+                }
+            }
+        }
         Err(Failure::Rejected(rejection)) => {
+            ctx.set_outcome(Outcome { status: rejection.kind(), fields: None });
             request_log!(NGX_LOG_INFO, request, "rejected token: {}", rejection);
-            challenge(request, auth, ChallengeError::InvalidToken)
+            unauthorized(request, conf, auth, ChallengeError::InvalidToken)
         }
         Err(Failure::KeysUnusable { file, reason }) => {
+            ctx.set_outcome(Outcome { status: status::KEY_ERROR, fields: None });
             request_log!(NGX_LOG_ERR, request, "key file \"{}\" is unusable: {}", file, reason);
             HTTPStatus::INTERNAL_SERVER_ERROR.into()
         }
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Rejected(Rejection),
     KeysUnusable { file: String, reason: String },
 }
 
 /// Structure first, keys second, signature and time last: a malformed token is a 401 even
 /// where the key file is broken, while a well-formed one there is a 500 (NGINX Plus order).
-fn validate(request: &Request, token: &[u8], conf: &LocConf) -> Result<(), Failure> {
+pub(crate) fn validate<'t>(
+    request: &Request,
+    token: &'t [u8],
+    conf: &LocConf,
+) -> Result<Jws<'t>, Failure> {
     let jws = Jws::parse(token, &Limits::default()).map_err(Failure::Rejected)?;
     match conf.keys.as_deref() {
         None => verify_signature(&jws, None),
         Some(sources) if sources.templates.is_empty() => {
             // The common case: fixed key files only. The watcher may replace the state at any
             // time; the guard keeps the version we read alive until the check is done.
-            let Some(ring) = &sources.ring else { return Ok(()) };
-            let state = ring.state();
-            verify_signature(&jws, Some(usable(&state)?))
+            match &sources.ring {
+                None => Ok(()),
+                Some(ring) => {
+                    let state = ring.state();
+                    verify_signature(&jws, Some(usable(&state)?))
+                }
+            }
         }
         Some(sources) => {
             let state = sources.ring.as_ref().map(|ring| ring.state());
@@ -118,7 +168,8 @@ fn validate(request: &Request, token: &[u8], conf: &LocConf) -> Result<(), Failu
         }
     }
     .map_err(Failure::Rejected)?;
-    check_time(jws.claims(), ngx_time(), conf.leeway_secs()).map_err(Failure::Rejected)
+    check_time(jws.claims(), ngx_time(), conf.leeway_secs()).map_err(Failure::Rejected)?;
+    Ok(jws)
 }
 
 /// The key set of a level's fixed key files, or the 500 failure naming the broken file.
@@ -131,10 +182,13 @@ fn usable(state: &KeyState) -> Result<&KeySet, Failure> {
     }
 }
 
-/// The token of the request: from `token=$variable` when configured, else from
-/// `Authorization: Bearer`. `Ok(None)` when there is none; `Err` when nginx failed.
-fn find_token<'r>(request: &'r Request, auth: &AuthJwt) -> Result<Option<&'r [u8]>, ()> {
-    let value = match &auth.token {
+/// The token of the request: from the `token=$variable` of `auth_jwt` when there is one, else
+/// from `Authorization: Bearer`. `Ok(None)` when there is none; `Err` when nginx failed.
+pub(crate) fn find_token<'r>(
+    request: &'r Request,
+    source: Option<&ComplexValue>,
+) -> Result<Option<&'r [u8]>, ()> {
+    let value = match source {
         Some(variable) => variable.evaluate(request).ok_or(())?,
         None => {
             let header = request.as_ref().headers_in.authorization;
@@ -152,6 +206,19 @@ fn find_token<'r>(request: &'r Request, auth: &AuthJwt) -> Result<Option<&'r [u8
     // `token=$http_authorization` hands us the scheme too; a JWT never contains a space, so
     // stripping a `Bearer ` prefix can never change a bare token.
     Ok(Some(bearer_token(value).unwrap_or(value)))
+}
+
+/// A 401: a redirect to `auth_jwt_login_url` where one applies, else the challenge.
+fn unauthorized(
+    request: &mut Request,
+    conf: &LocConf,
+    auth: &AuthJwt,
+    error: ChallengeError,
+) -> Status {
+    if let Some(status) = login_redirect_status(request, &conf.policy) {
+        return status;
+    }
+    challenge(request, auth, error)
 }
 
 /// 401 with `WWW-Authenticate: Bearer realm="..."[, error="invalid_token"]`. The body is left

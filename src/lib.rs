@@ -17,11 +17,14 @@ use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpC
 
 mod complex_value;
 mod conf;
+mod ctx;
 mod directives;
 mod dynamic_keys;
 mod handler;
 mod log;
+mod policy;
 mod response;
+mod variables;
 mod worker;
 
 use conf::{LocConf, MainConf};
@@ -33,6 +36,13 @@ impl HttpModule for Module {
     fn module() -> &'static ngx_module_t {
         // SAFETY: the module static is only written by nginx while loading the module.
         unsafe { &*addr_of!(ngx_http_auth_jwt_rs_module) }
+    }
+
+    unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
+        match variables::register(cf) {
+            Ok(()) => Status::NGX_OK.into(),
+            Err(()) => Status::NGX_ERROR.into(),
+        }
     }
 
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
@@ -102,7 +112,7 @@ unsafe extern "C" fn merge_loc_conf(
 }
 
 static NGX_HTTP_AUTH_JWT_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
-    preconfiguration: None,
+    preconfiguration: Some(Module::preconfiguration),
     postconfiguration: Some(Module::postconfiguration),
     create_main_conf: Some(Module::create_main_conf),
     init_main_conf: None,

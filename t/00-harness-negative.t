@@ -120,6 +120,18 @@ GET /t
     location /t { alias $TEST_NGINX_NO_SUCH_VARIABLE; }
 --- request
 GET /t
+
+=== TEST 8: access_log line missing
+--- http_config
+    log_format t "status=$status uri=$uri";
+--- config
+    access_log logs/access.log t;
+--- request
+GET /nothing-here
+--- error_code: 404
+--- access_log
+status=404 uri=/nothing-here
+status=200
 EOT
 
 isnt($status, 0, 'inner run with wrong expectations exits non-zero');
@@ -140,6 +152,8 @@ expect($res, $out,
     'TEST 5: nginx fails to start - nginx failed to start (exit status 1)'            => 0,
     'TEST 6: timeout on a slow response - status code ok'                             => 0,
     'TEST 7: unset environment variable - harness error'                              => 0,
+    'TEST 8: access_log line missing - pattern "status=404 uri=/nothing-here" matches a line in access.log' => 1,
+    'TEST 8: access_log line missing - pattern "status=200" matches a line in access.log' => 0,
 );
 like($out, qr/TEST 6: .*timeout reading the response/, 'the timeout is explained');
 like($out, qr/TEST_NGINX_NO_SUCH_VARIABLE is not set/, 'the unset variable is named');

@@ -9,7 +9,7 @@ BEGIN { delete $ENV{TEST_NGINX_LOAD_MODULES} }
 
 use Test::Nginx::Socket;
 
-plan tests => 48;    # checked exactly, so the per-block test counts stay Test::Nginx's
+plan tests => 51;    # checked exactly, so the per-block test counts stay Test::Nginx's
 
 our $token = 'eyJhbGciOiJub25lIn0.e30.';
 
@@ -284,3 +284,21 @@ HEAD /t
 --- response_headers
 Content-Length: 3
 --- response_body
+
+
+
+=== TEST 19: access_log patterns match lines of logs/access.log
+--- http_config
+    log_format t "status=$status uri=$uri args=$args";
+--- config
+    access_log logs/access.log t;
+    location /t {
+        alias $TEST_NGINX_HTML/ok.txt;
+    }
+--- user_files
+>>> ok.txt
+ok
+--- request
+GET /t?a=1
+--- access_log eval
+['status=200 uri=/t args=a=1', qr/^status=200 uri=\/t /]

@@ -136,7 +136,7 @@ fn kid_phrase(kid: Option<&str>) -> String {
 }
 
 impl Rejection {
-    /// Stable machine-readable kind, used as `$jwt_status`: one of `malformed`,
+    /// Stable machine-readable kind, used as `$jwt_status` (see [`crate::status`]): one of `malformed`,
     /// `unsupported_alg`, `no_key`, `bad_signature`, `expired`, `not_yet_valid`.
     #[must_use]
     pub fn kind(&self) -> &'static str {

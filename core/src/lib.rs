@@ -7,8 +7,10 @@
 //!
 //! Module map: `base64url` (strict decoding), `json` (duplicate and depth limits), `token`
 //! (compact JWS, Bearer header), `algorithm`, `jwk` (key sets), `verify`, `claims` (time),
-//! `cache` (verified-signature cache), `error`, `keystore` (key files and per-level key sets
-//! that change at run time) and `watch` (the background thread that reloads changed key files).
+//! `fields` (claims and header members as variable values), `login` (login redirect URL),
+//! `status` (`$jwt_status` values), `cache` (verified-signature cache), `error`, `keystore`
+//! (key files and per-level key sets that change at run time) and `watch` (the background
+//! thread that reloads changed key files).
 
 #![forbid(unsafe_code)]
 
@@ -18,9 +20,12 @@ mod base64url;
 mod cache;
 mod claims;
 mod error;
+mod fields;
 mod json;
 mod jwk;
 pub mod keystore;
+mod login;
+pub mod status;
 mod token;
 mod verify;
 pub mod watch;
@@ -31,7 +36,12 @@ pub use cache::{
 };
 pub use claims::{check_time, TimeBounds};
 pub use error::{KeyProblem, KeySetError, Part, Rejection};
+pub use fields::{lookup, render, require_value_passes, TokenFields};
 pub use jwk::KeySet;
+pub use login::{
+    check_login_url, encode_component, login_redirect, valid_param_name, LoginUrlError,
+    DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
+};
 pub use token::{bearer_token, Jws};
 pub use verify::{verify_signature, verify_signature_any};
 

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::algorithm::Algorithm;
 use crate::base64url;
 use crate::error::{escape, Part, Rejection};
+use crate::fields::TokenFields;
 use crate::json::{self, JsonError};
 use crate::Limits;
 
@@ -92,6 +93,12 @@ impl<'a> Jws<'a> {
     #[must_use]
     pub fn claims(&self) -> &Map<String, Value> {
         &self.claims
+    }
+
+    /// The header and claims, owned, for use as variables once the token has been judged.
+    #[must_use]
+    pub fn into_fields(self) -> TokenFields {
+        TokenFields::new(self.header, self.claims)
     }
 
     pub(crate) fn signing_input(&self) -> &[u8] {

@@ -8,11 +8,17 @@ package Test::Nginx::Socket;
 #   every block:   1 status test ("status code ok", 200 unless --- error_code), or for
 #                  --- must_die 1 "die as expected" test and no response tests;
 #                  + 1 per --- response_headers(_like) line, + 1 for --- response_body(_like),
-#                  + 1 per --- error_log pattern, + 1 per --- no_error_log pattern.
+#                  + 1 per --- error_log pattern, + 1 per --- no_error_log pattern,
+#                  + 1 per --- access_log pattern (our extension, see below).
 #
 # Sections: main_config http_config config request raw_request more_headers error_code
 # response_body response_body_like response_headers response_headers_like error_log
-# no_error_log log_level must_die user_files timeout, and ONLY, SKIP, LAST. Filters after the
+# no_error_log log_level must_die user_files timeout, and ONLY, SKIP, LAST.
+#
+# Extension: --- access_log takes patterns like --- error_log and matches them against the
+# lines of logs/access.log (write a log_format in http_config and an access_log in config).
+# The real Test::Nginx::Socket has no such section and ignores it, so a file using it has
+# fewer tests there. Filters after the
 # section name: eval (Perl code, run in package main: write $::var so the real Test::Base,
 # which evaluates elsewhere, sees the same variable), chomp, chop, trim, norm, lines, join,
 # or a function of package main. `--- name: value` gives a one-line value.
@@ -313,6 +319,7 @@ sub _run_block {
         }
         _check_response($b, $res);
         _check_error_log($b, "$root/logs/error.log");
+        _check_access_log($b, "$root/logs/access.log");
     }
 }
 
@@ -746,6 +753,25 @@ sub _check_error_log {
     }
 }
 
+# --- access_log: every pattern must match a line of access.log. nginx writes the line after
+# the response has been sent, so wait a moment for it, as for error.log.
+sub _check_access_log {
+    my ($b, $file) = @_;
+    my @want = _patterns($b->{access_log});
+    return unless @want;
+    my $lines = _log_lines($file);
+    my $deadline = time + $LogWait;
+    while (time < $deadline && grep { !defined _matches($lines, $_) } @want) {
+        sleep 0.05;
+        $lines = _log_lines($file);
+    }
+    for my $pat (@want) {
+        Test::More::ok(defined _matches($lines, $pat),
+                       "$b->{name} - pattern \"$pat\" matches a line in access.log")
+            or Test::More::diag("access.log:\n" . join("\n", @$lines));
+    }
+}
+
 sub _log_lines {
     my ($file) = @_;
     return [split /\n/, _slurp($file)];
@@ -788,7 +814,7 @@ sub nginx_test_config {
     _init_env();
     my $text = _slurp($file);
     die "cannot read $file\n" unless length $text;
-    $text =~ s/^(\s*load_module\b)/# (test harness) $1/mg;
+    $text =~ s/^([ \t]*load_module\b)/# (test harness) $1/mg;
     if (my $f = $opt{filter}) { local $_ = $text; $f->(); $text = $_ }
     $text = _expand($text, $file);
 

@@ -1,0 +1,261 @@
+//! Token fields as NGINX variables: finding a claim or header member by name (or by a path of
+//! names into nested objects) and rendering a JSON value as the text of a variable.
+//!
+//! The rendering follows NGINX Plus where it is known and is fixed here where it is not:
+//!
+//! | JSON value | rendered as |
+//! | --- | --- |
+//! | string | the string itself (control characters written as JSON escapes, see below) |
+//! | integer | decimal: `1700000000`, `-5` |
+//! | other number | as serde_json prints it: `1.5`, `3.0`, `1e+300` |
+//! | `true` / `false` | `true` / `false` |
+//! | `null` | not found (an empty variable) |
+//! | array | the elements, each rendered by these rules, joined by `,` without spaces: `a,b`; nested arrays are flattened the same way; a `null` element is empty; `[]` is empty |
+//! | object | compact JSON, members in token order: `{"a":1,"b":[2,3]}` |
+//!
+//! Control characters (U+0000 to U+001F and U+007F) in strings are written as JSON escapes
+//! (`\n`, `\t`, `\u0000`...), so a value can never split an HTTP header or a log line when it
+//! is put into `proxy_set_header`, `add_header` or a log. Everything else, including `\` and
+//! non-ASCII text, is kept as is. Objects use JSON's own escaping, which also covers
+//! U+0000 to U+001F.
+
+use serde_json::{Map, Value};
+
+/// The decoded parts of a token that variables are taken from. Owned, so it can outlive the
+/// buffer the token came in.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenFields {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+}
+
+impl TokenFields {
+    #[must_use]
+    pub fn new(header: Map<String, Value>, claims: Map<String, Value>) -> Self {
+        TokenFields { header, claims }
+    }
+
+    /// The rendered JOSE header member at `path` (see [`lookup`] and [`render`]).
+    #[must_use]
+    pub fn header<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {
+        lookup(&self.header, path).and_then(render)
+    }
+
+    /// The rendered claim at `path` (see [`lookup`] and [`render`]).
+    #[must_use]
+    pub fn claim<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {
+        lookup(&self.claims, path).and_then(render)
+    }
+
+    /// The whole claims set as compact JSON, members in token order (`$jwt_payload`).
+    #[must_use]
+    pub fn payload(&self) -> String {
+        // Serializing a map of strings and JSON values cannot fail.
+        serde_json::to_string(&self.claims).unwrap_or_default()
+    }
+}
+
+/// The value at `path` in `map`: the first name is a member of `map`, each following name a
+/// member of the object found so far (`["realm_access", "roles"]`). Names match exactly (case
+/// sensitive). `None` when a member is missing, a step is not an object, or `path` is empty.
+#[must_use]
+pub fn lookup<'m, S: AsRef<str>>(map: &'m Map<String, Value>, path: &[S]) -> Option<&'m Value> {
+    let (first, rest) = path.split_first()?;
+    let mut value = map.get(first.as_ref())?;
+    for name in rest {
+        value = value.as_object()?.get(name.as_ref())?;
+    }
+    Some(value)
+}
+
+/// The text of a variable holding `value`, by the rules in the module documentation; `None`
+/// for `null` (the variable is then "not found", which nginx shows as empty).
+#[must_use]
+pub fn render(value: &Value) -> Option<String> {
+    if value.is_null() {
+        return None;
+    }
+    let mut out = String::new();
+    render_into(value, &mut out);
+    Some(out)
+}
+
+fn render_into(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        // Display prints integers in decimal and other numbers the way serde_json writes them.
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => push_escaping_controls(s, out),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                render_into(item, out);
+            }
+        }
+        // serde_json escapes control characters in JSON strings itself.
+        Value::Object(_) => out.push_str(&value.to_string()),
+    }
+}
+
+fn push_escaping_controls(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{0}'..='\u{1f}' | '\u{7f}' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Whether an `auth_jwt_require` value lets the request through: anything but the empty string
+/// and `0` (NGINX Plus rule).
+#[must_use]
+pub fn require_value_passes(value: &[u8]) -> bool {
+    !value.is_empty() && value != b"0"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse_object;
+
+    fn fields(claims: &str) -> TokenFields {
+        let header = parse_object(br#"{"alg":"RS256","kid":"k1","x5t":["a","b"]}"#, 32).unwrap();
+        TokenFields::new(header, parse_object(claims.as_bytes(), 32).unwrap())
+    }
+
+    fn claim(claims: &str, path: &[&str]) -> Option<String> {
+        fields(claims).claim(path)
+    }
+
+    #[test]
+    fn strings_are_raw() {
+        assert_eq!(claim(r#"{"sub":"alice"}"#, &["sub"]).as_deref(), Some("alice"));
+        assert_eq!(claim(r#"{"s":""}"#, &["s"]).as_deref(), Some(""));
+        assert_eq!(claim(r#"{"s":"a b,c\"d\\e"}"#, &["s"]).as_deref(), Some("a b,c\"d\\e"));
+        assert_eq!(claim(r#"{"s":"Zürich ✓"}"#, &["s"]).as_deref(), Some("Zürich ✓"));
+        assert_eq!(claim(r#"{"s":"\u00e9"}"#, &["s"]).as_deref(), Some("é"));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let v = claim(r#"{"s":"a\r\nX-Admin: 1\tb\u0000c\u001fd\u007fe"}"#, &["s"]).unwrap();
+        assert_eq!(v, r"a\r\nX-Admin: 1\tb\u0000c\u001fd\u007fe");
+        assert!(!v.bytes().any(|b| b < 0x20 || b == 0x7f));
+        // Also inside arrays and objects.
+        let v = claim(r#"{"a":["x\ny",{"k":"\r"}]}"#, &["a"]).unwrap();
+        assert_eq!(v, r#"x\ny,{"k":"\r"}"#);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(claim(r#"{"n":1700000000}"#, &["n"]).as_deref(), Some("1700000000"));
+        assert_eq!(claim(r#"{"n":-5}"#, &["n"]).as_deref(), Some("-5"));
+        assert_eq!(claim(r#"{"n":0}"#, &["n"]).as_deref(), Some("0"));
+        assert_eq!(
+            claim(r#"{"n":18446744073709551615}"#, &["n"]).as_deref(),
+            Some("18446744073709551615")
+        );
+        assert_eq!(claim(r#"{"n":1.5}"#, &["n"]).as_deref(), Some("1.5"));
+        assert_eq!(claim(r#"{"n":3.0}"#, &["n"]).as_deref(), Some("3.0"));
+        assert_eq!(claim(r#"{"n":-0.25}"#, &["n"]).as_deref(), Some("-0.25"));
+        assert_eq!(claim(r#"{"n":1e300}"#, &["n"]).as_deref(), Some("1e+300"));
+        assert_eq!(claim(r#"{"n":2.5E-3}"#, &["n"]).as_deref(), Some("0.0025"));
+        // Beyond u64 a JSON integer is a float to serde_json.
+        assert_eq!(claim(r#"{"n":100000000000000000000}"#, &["n"]).as_deref(), Some("1e+20"));
+    }
+
+    #[test]
+    fn booleans_and_null() {
+        assert_eq!(claim(r#"{"b":true}"#, &["b"]).as_deref(), Some("true"));
+        assert_eq!(claim(r#"{"b":false}"#, &["b"]).as_deref(), Some("false"));
+        assert_eq!(claim(r#"{"b":null}"#, &["b"]), None);
+    }
+
+    #[test]
+    fn arrays_are_comma_joined() {
+        assert_eq!(claim(r#"{"a":["api","cli"]}"#, &["a"]).as_deref(), Some("api,cli"));
+        assert_eq!(claim(r#"{"a":["one"]}"#, &["a"]).as_deref(), Some("one"));
+        assert_eq!(claim(r#"{"a":[]}"#, &["a"]).as_deref(), Some(""));
+        assert_eq!(
+            claim(r#"{"a":[1,2.5,true,null,"x"]}"#, &["a"]).as_deref(),
+            Some("1,2.5,true,,x")
+        );
+        assert_eq!(claim(r#"{"a":[[1,2],[3,[4]],[]]}"#, &["a"]).as_deref(), Some("1,2,3,4,"));
+        assert_eq!(claim(r#"{"a":[{"b":1},"c"]}"#, &["a"]).as_deref(), Some(r#"{"b":1},c"#));
+        assert_eq!(claim(r#"{"a":["a b","c,d"]}"#, &["a"]).as_deref(), Some("a b,c,d"));
+    }
+
+    #[test]
+    fn objects_are_compact_json_in_token_order() {
+        let v = claim(r#"{"o": { "z" : 1, "a" : [ 2 , "x" ], "m": {"k": null} } }"#, &["o"]);
+        assert_eq!(v.as_deref(), Some(r#"{"z":1,"a":[2,"x"],"m":{"k":null}}"#));
+        assert_eq!(claim(r#"{"o":{}}"#, &["o"]).as_deref(), Some("{}"));
+        let v = claim(r#"{"o":{"s":"\u00e9\"/"}}"#, &["o"]);
+        assert_eq!(v.as_deref(), Some(r#"{"s":"é\"/"}"#));
+    }
+
+    #[test]
+    fn nested_paths() {
+        let claims = r#"{"realm_access":{"roles":["admin","user"]},
+                         "info":{"e-mail":"a@b.c","job title":"dev","deep":{"er":{"x":7}}},
+                         "list":[{"a":1}], "s":"str"}"#;
+        assert_eq!(claim(claims, &["realm_access", "roles"]).as_deref(), Some("admin,user"));
+        assert_eq!(claim(claims, &["info", "e-mail"]).as_deref(), Some("a@b.c"));
+        assert_eq!(claim(claims, &["info", "job title"]).as_deref(), Some("dev"));
+        assert_eq!(claim(claims, &["info", "deep", "er", "x"]).as_deref(), Some("7"));
+        assert_eq!(claim(claims, &["info", "missing"]), None);
+        assert_eq!(claim(claims, &["missing", "x"]), None);
+        // Only objects are walked into: not arrays, not strings.
+        assert_eq!(claim(claims, &["list", "a"]), None);
+        assert_eq!(claim(claims, &["list", "0"]), None);
+        assert_eq!(claim(claims, &["s", "x"]), None);
+        assert_eq!(claim(claims, &[] as &[&str]), None);
+    }
+
+    #[test]
+    fn names_match_exactly() {
+        let claims = r#"{"userName":"u","a.b":"dotted","":"empty"}"#;
+        assert_eq!(claim(claims, &["userName"]).as_deref(), Some("u"));
+        assert_eq!(claim(claims, &["username"]), None);
+        assert_eq!(claim(claims, &["a.b"]).as_deref(), Some("dotted"));
+        assert_eq!(claim(claims, &["a", "b"]), None);
+        assert_eq!(claim(claims, &[""]).as_deref(), Some("empty"));
+    }
+
+    #[test]
+    fn header_members() {
+        let f = fields("{}");
+        assert_eq!(f.header(&["alg"]).as_deref(), Some("RS256"));
+        assert_eq!(f.header(&["kid"]).as_deref(), Some("k1"));
+        assert_eq!(f.header(&["x5t"]).as_deref(), Some("a,b"));
+        assert_eq!(f.header(&["typ"]), None);
+        // Header and claims are separate.
+        assert_eq!(f.claim(&["alg"]), None);
+    }
+
+    #[test]
+    fn payload_is_compact_json_in_token_order() {
+        let f = fields(r#"{ "sub" : "a", "exp" : 2, "aud" : ["x", "y"], "n": {"b":1,"a":2} }"#);
+        assert_eq!(f.payload(), r#"{"sub":"a","exp":2,"aud":["x","y"],"n":{"b":1,"a":2}}"#);
+        assert_eq!(fields("{}").payload(), "{}");
+        // Control characters stay escaped, as JSON requires.
+        assert_eq!(fields(r#"{"s":"a\nb"}"#).payload(), r#"{"s":"a\nb"}"#);
+    }
+
+    #[test]
+    fn require_values() {
+        assert!(require_value_passes(b"1"));
+        assert!(require_value_passes(b"yes"));
+        assert!(require_value_passes(b"00"));
+        assert!(require_value_passes(b" "));
+        assert!(require_value_passes(b"false"));
+        assert!(!require_value_passes(b""));
+        assert!(!require_value_passes(b"0"));
+    }
+}
