@@ -105,6 +105,11 @@ extern "C" fn cmd_auth_jwt(
             conf.auth = Some(AuthSetting::Off);
             return NGX_CONF_OK;
         }
+        // `off` with a token source is a contradiction, most likely a typo: refuse it rather
+        // than protect the location with the realm "off".
+        [_, value, param] if value.as_bytes() == b"off" => {
+            return invalid(cf, "parameter", param, "auth_jwt");
+        }
         [_, realm] => (realm, None),
         [_, realm, token] => (realm, Some(token)),
         _ => return NGX_CONF_ERROR,

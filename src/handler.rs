@@ -200,11 +200,12 @@ pub(crate) fn find_token<'r>(
             return Ok(bearer_token(value));
         }
     };
-    if value.is_empty() {
+    // `token=$http_authorization` hands us the scheme too; a JWT never contains a space, so
+    // stripping a `Bearer ` prefix can never change a bare token. A scheme with nothing after
+    // it (nginx trims trailing spaces of header values) is no token, as in the header case.
+    if value.is_empty() || value.eq_ignore_ascii_case(b"bearer") {
         return Ok(None);
     }
-    // `token=$http_authorization` hands us the scheme too; a JWT never contains a space, so
-    // stripping a `Bearer ` prefix can never change a bare token.
     Ok(Some(bearer_token(value).unwrap_or(value)))
 }
 

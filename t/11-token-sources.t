@@ -982,3 +982,19 @@ auth_jwt: no token in the request
 --- no_error_log
 rejected token
 [error]
+
+
+
+=== TEST 54: token=$http_x_token: the scheme alone is no token, as in Authorization
+--- http_config eval: $::http
+--- config eval: $::conf
+--- log_level: info
+--- more_headers
+X-Token: Bearer
+--- request
+GET /xtoken
+--- error_code: 401
+--- response_headers
+WWW-Authenticate: Bearer realm="api"
+--- error_log
+auth_jwt: no token in the request

@@ -315,3 +315,12 @@ GET /t
 WWW-Authenticate: Bearer realm=""
 --- error_log eval
 qr/\[warn\] .*auth_jwt_key_file "\Q$ENV{TEST_NGINX_DATA}\E\/no-such-file\.json" is unusable: no such file or directory/
+
+
+
+=== TEST 26: auth_jwt off with a token parameter is refused (not a realm named "off")
+--- config
+    location /t { auth_jwt off token=$arg_jwt; empty_gif; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid parameter "token=\$arg_jwt" in "auth_jwt" directive/
