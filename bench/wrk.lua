@@ -43,8 +43,10 @@ if stop_after then
       if seen == stop_after then
          wrk.thread:stop()
          -- wrk's main thread sleeps for the whole -d duration; SIGINT (which Linux delivers
-         -- to the main thread first) ends that sleep, and wrk reports as usual.
-         os.execute("kill -INT $PPID")
+         -- to the main thread first) ends that sleep, and wrk reports as usual. Not
+         -- os.execute: system() ignores SIGINT in the caller while it runs.
+         local kill = io.popen("kill -INT $PPID")
+         kill:close()
       end
    end
 end

@@ -1,14 +1,16 @@
 //! Location configuration of the module and its inheritance rules.
 //!
 //! Everything here is built while nginx parses the configuration and is read-only afterwards:
-//! request handlers never mutate it (per-request state belongs in the request context).
+//! request handlers never mutate it (per-request state belongs in the request context), except
+//! for the per-worker verified-signature caches of `auth_jwt_verify_cache`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyRing};
+use auth_jwt_core::{TokenFields, VerifiedCache};
 
 use crate::complex_value::ComplexValue;
 use crate::policy::PolicyConf;
@@ -34,6 +36,18 @@ pub enum AuthSetting {
     On(Rc<AuthJwt>),
 }
 
+/// A verified-signature cache, keeping the fields of each cached token for the variables and
+/// `auth_jwt_require`. Each worker has its own copy (made at fork, filled by its requests).
+pub type TokenCache = VerifiedCache<Rc<TokenFields>>;
+
+/// The value of `auth_jwt_verify_cache` at a level. One directive makes one cache, shared by
+/// every level that inherits it; levels without any directive use the worker's default cache.
+#[derive(Clone)]
+pub enum VerifyCacheSetting {
+    Off,
+    On(Rc<RefCell<TokenCache>>),
+}
+
 #[derive(Default)]
 pub struct LocConf {
     /// `auth_jwt` at this level; `None` until set here or inherited by merge.
@@ -49,6 +63,8 @@ pub struct LocConf {
     pub leeway: Option<u64>,
     /// `auth_jwt_require` and `auth_jwt_login_url`.
     pub policy: PolicyConf,
+    /// `auth_jwt_verify_cache`; `None`: the worker's default cache.
+    pub verify_cache: Option<VerifyCacheSetting>,
 }
 
 impl LocConf {
@@ -81,6 +97,9 @@ impl LocConf {
         }
         if self.leeway.is_none() {
             self.leeway = parent.leeway;
+        }
+        if self.verify_cache.is_none() {
+            self.verify_cache = parent.verify_cache.clone();
         }
         self.policy.inherit(&parent.policy);
     }

@@ -3,7 +3,7 @@
 
 use core::ffi::{c_char, c_void};
 use core::ptr;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -19,14 +19,14 @@ use ngx::http::{HTTPStatus, HttpModuleMainConf};
 use ngx::{ngx_conf_log_error, ngx_string};
 
 use crate::complex_value::ComplexValue;
-use crate::conf::{AuthJwt, AuthSetting, KeyFileTemplate, LocConf};
+use crate::conf::{AuthJwt, AuthSetting, KeyFileTemplate, LocConf, TokenCache, VerifyCacheSetting};
 use crate::policy::{LoginSetting, LoginUrl, RequireRule};
 use crate::variables;
 use crate::Module;
 
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 8] = [
+pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 9] = [
     ngx_command_t {
         name: ngx_string!("auth_jwt"),
         type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12) as ngx_uint_t,
@@ -79,6 +79,14 @@ pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 8] = [
         name: ngx_string!("auth_jwt_login_url"),
         type_: (ANY_LEVEL | NGX_CONF_TAKE12) as ngx_uint_t,
         set: Some(cmd_auth_jwt_login_url),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("auth_jwt_verify_cache"),
+        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(cmd_auth_jwt_verify_cache),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 0,
         post: ptr::null_mut(),
@@ -231,6 +239,38 @@ extern "C" fn cmd_auth_jwt_leeway(
     }
     conf.leeway = Some(seconds as u64);
     NGX_CONF_OK
+}
+
+/// Largest `auth_jwt_verify_cache` size: a bound against typos, far above any need.
+const MAX_VERIFY_CACHE_ENTRIES: usize = 1_000_000;
+
+/// `auth_jwt_verify_cache size | off;` — the directive makes one cache, shared by the levels
+/// that inherit it (each worker fills its own copy).
+extern "C" fn cmd_auth_jwt_verify_cache(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes the configuration being parsed and this module's LocConf.
+    let (args, conf) = unsafe { (directive_args(cf), &mut *conf.cast::<LocConf>()) };
+    if conf.verify_cache.is_some() {
+        return DUPLICATE;
+    }
+    // NGX_CONF_TAKE1: args holds the directive name and one value.
+    let value = args[1].as_bytes();
+    if value == b"off" {
+        conf.verify_cache = Some(VerifyCacheSetting::Off);
+        return NGX_CONF_OK;
+    }
+    let size = std::str::from_utf8(value).ok().and_then(|v| v.parse::<usize>().ok());
+    match size {
+        Some(size @ 1..=MAX_VERIFY_CACHE_ENTRIES) => {
+            let cache = TokenCache::new(size);
+            conf.verify_cache = Some(VerifyCacheSetting::On(Rc::new(RefCell::new(cache))));
+            NGX_CONF_OK
+        }
+        _ => invalid(cf, "size", &args[1], "auth_jwt_verify_cache"),
+    }
 }
 
 /// `auth_jwt_require $value ... [error=401|403];` — several per level; each directive's

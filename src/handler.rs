@@ -4,20 +4,21 @@
 //! `auth_jwt_require ... error=403`, or 500 when the keys of the location cannot be used.
 //! The outcome is recorded in the request state for `$jwt_status` and the claim variables.
 
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use auth_jwt_core::keystore::KeyState;
 use auth_jwt_core::{
     bearer_token, check_time, status, verify_signature, verify_signature_any, Jws, KeySet, Limits,
-    Rejection,
+    Rejection, TokenFields, DEFAULT_CACHE_ENTRIES,
 };
 use ngx::core::Status;
 use ngx::ffi::{ngx_http_request_t, ngx_int_t, ngx_time, NGX_LOG_ERR, NGX_LOG_INFO};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
 
 use crate::complex_value::ComplexValue;
-use crate::conf::{AuthJwt, LocConf};
+use crate::conf::{AuthJwt, LocConf, TokenCache, VerifyCacheSetting};
 use crate::ctx::{Outcome, RequestCtx};
 use crate::dynamic_keys;
 use crate::log::request_log;
@@ -66,9 +67,8 @@ fn check_access(request: &mut Request) -> Status {
     };
 
     match validate(request, token, conf) {
-        Ok(jws) => {
+        Ok(fields) => {
             // Recorded first, so that the require values can read the claims.
-            let fields = Rc::new(jws.into_fields());
             ctx.set_outcome(Outcome { status: status::OK, fields: Some(Rc::clone(&fields)) });
             match check_require(request, &conf.policy) {
                 Ok(()) => Status::NGX_OK,
@@ -113,9 +113,59 @@ pub(crate) enum Failure {
     KeysUnusable { file: String, reason: String },
 }
 
+thread_local! {
+    /// The cache of the levels without `auth_jwt_verify_cache` (a worker is one thread).
+    static DEFAULT_CACHE: RefCell<TokenCache> =
+        RefCell::new(TokenCache::new(DEFAULT_CACHE_ENTRIES));
+}
+
+/// Validates `token` for the location and returns its fields: through the verified-signature
+/// cache where one applies, else in full. Both give the same answer for every token.
+pub(crate) fn validate(
+    request: &Request,
+    token: &[u8],
+    conf: &LocConf,
+) -> Result<Rc<TokenFields>, Failure> {
+    if let Some(result) = validate_cached(token, conf) {
+        return result;
+    }
+    validate_in_full(request, token, conf).map(|jws| Rc::new(jws.into_fields()))
+}
+
+/// The cached path: fixed key files whose keys are usable, and a cache in force here. `None`
+/// when it does not apply (no cache, key file names with variables, broken or no key files:
+/// those keep the full path and its order of checks).
+fn validate_cached(token: &[u8], conf: &LocConf) -> Option<Result<Rc<TokenFields>, Failure>> {
+    if matches!(conf.verify_cache, Some(VerifyCacheSetting::Off)) {
+        return None;
+    }
+    let sources = conf.keys.as_deref().filter(|sources| sources.templates.is_empty())?;
+    // The guard keeps the key set we read alive until the check is done, even if the watcher
+    // replaces it meanwhile (the new set has a new generation: its tokens miss the cache).
+    let state = sources.ring.as_ref()?.state();
+    let KeyState::Ready(keys) = &**state else { return None };
+    let run = |cache: &mut TokenCache| {
+        let keep = |jws: Jws| {
+            let mut fields = jws.into_fields();
+            // Kept beyond this request: without the spare capacity of parsing.
+            fields.shrink_to_fit();
+            Rc::new(fields)
+        };
+        let limits = Limits::default();
+        cache
+            .validate(token, Some(keys), ngx_time(), conf.leeway_secs(), &limits, keep)
+            .map_err(Failure::Rejected)
+    };
+    // A cache already borrowed (never expected: the handler does not re-enter) is bypassed.
+    match &conf.verify_cache {
+        Some(VerifyCacheSetting::On(cache)) => cache.try_borrow_mut().ok().map(|mut c| run(&mut c)),
+        _ => DEFAULT_CACHE.with(|cache| cache.try_borrow_mut().ok().map(|mut c| run(&mut c))),
+    }
+}
+
 /// Structure first, keys second, signature and time last: a malformed token is a 401 even
 /// where the key file is broken, while a well-formed one there is a 500 (NGINX Plus order).
-pub(crate) fn validate<'t>(
+fn validate_in_full<'t>(
     request: &Request,
     token: &'t [u8],
     conf: &LocConf,

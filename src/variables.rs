@@ -306,11 +306,10 @@ fn token_fields(request: &Request) -> Option<Rc<TokenFields>> {
         return decoded;
     }
     let fields = if auth.is_some() {
-        validate(request, token, conf).ok().map(Jws::into_fields)
+        validate(request, token, conf).ok()
     } else {
-        Jws::parse(token, &Limits::default()).ok().map(Jws::into_fields)
+        Jws::parse(token, &Limits::default()).ok().map(|jws| Rc::new(jws.into_fields()))
     };
-    let fields = fields.map(Rc::new);
     ctx.remember_decoded(conf, token, fields.clone());
     fields
 }

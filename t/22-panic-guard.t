@@ -10,25 +10,20 @@
 # that the normal module (TEST_NGINX_LOAD_MODULES) ignores the header.
 #
 # Not data-driven on purpose: Test::Nginx::Socket sends one request per nginx start, and this
-# test needs several requests against one worker.
+# test needs several requests against one worker (t/lib/SimpleNginx.pm runs that nginx).
 
 use strict;
 use warnings;
 use Test::More;
 use Cwd ();
 use File::Basename qw(dirname);
-use File::Path qw(make_path);
 use File::Spec;
-use File::Temp ();
-use IO::Socket::INET;
 use JSON::PP ();
-use POSIX ();
-use Time::HiRes qw(sleep time);
 use Test::Nginx::Socket ();
 use JwtTest qw(jwt_sign now data_dir);
+use SimpleNginx;
 
 my $root = Cwd::abs_path(File::Spec->catdir(dirname(__FILE__), File::Spec->updir));
-my $slow = $ENV{TEST_NGINX_USE_VALGRIND} ? 10 : 1;
 
 # The module with fault injection, and the nginx it was built against.
 sub fault_build {
@@ -52,84 +47,10 @@ sub fault_build {
     return ($so, $nginx);
 }
 
-# --- a minimal nginx runner: one master, one worker, several requests -------------------------
-my @valgrind = Test::Nginx::Socket->can('_valgrind') ? Test::Nginx::Socket::_valgrind() : ();
-
-sub start_nginx {
-    my ($nginx, $module, $conf_body) = @_;
-    my $prefix = File::Temp->newdir('ngx-panic-XXXXXX', TMPDIR => 1);
-    chmod 0755, "$prefix";
-    make_path(map { "$prefix/$_" } qw(conf logs html));
-    my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
-        or die "no free port: $!";
-    my $port = $probe->sockport;
-    close $probe;
-    my $user = $> == 0 ? 'user root;' : '';
-    open(my $out, '>', "$prefix/conf/nginx.conf") or die $!;
-    print $out <<"EOC";
-load_module $module;
-daemon off;
-master_process on;
-worker_processes 1;
-$user
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:$port;
-        location /pid { return 200 "\$pid"; }
-$conf_body
-    }
-}
-EOC
-    close $out;
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open(STDIN, '<', '/dev/null');
-        open(STDOUT, '>', "$prefix/logs/stdout.log");
-        open(STDERR, '>', "$prefix/logs/stderr.log");
-        exec(@valgrind, $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf',
-             '-e', "$prefix/logs/error.log") or POSIX::_exit(127);
-    }
-    my $deadline = time + 10 * $slow;
-    while (time < $deadline) {
-        last if eval { get($port, '/pid')->{status} == 200 };
-        die "nginx exited at start:\n" . slurp("$prefix/logs/error.log")
-            if waitpid($pid, POSIX::WNOHANG()) == $pid;
-        sleep 0.05;
-    }
-    return { pid => $pid, port => $port, prefix => $prefix };
-}
-
-sub stop_nginx {
-    my ($n) = @_;
-    kill 'QUIT', $n->{pid};
-    my $deadline = time + 10 * $slow;
-    while (time < $deadline) {
-        return if waitpid($n->{pid}, POSIX::WNOHANG()) != 0;
-        sleep 0.05;
-    }
-    kill 'KILL', $n->{pid};
-    waitpid($n->{pid}, 0);
-}
-
-# One request on its own connection: { status, body }.
-sub get {
-    my ($port, $uri, @headers) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                  Timeout => 5 * $slow) or die "connect: $!";
-    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n",
-             map({ "$_\r\n" } @headers), "\r\n";
-    local $/;
-    my $res = <$s> // '';
-    my ($status) = $res =~ m{^HTTP/1\.\d (\d{3})};
-    my (undef, $body) = split /\r\n\r\n/, $res, 2;
-    return { status => $status // 0, body => $body // '' };
-}
-
-sub slurp { open(my $fh, '<', $_[0]) or return ''; local $/; scalar <$fh> }
+sub start_nginx { SimpleNginx->start(@_) }
+sub stop_nginx  { $_[0]->stop }
+sub get         { SimpleNginx::get(@_) }
+sub slurp       { SimpleNginx::slurp(@_) }
 
 # ---------------------------------------------------------------------------------------------
 my ($fault_so, $fault_nginx) = fault_build();

@@ -89,7 +89,8 @@ impl PublicKey {
         Some(key.verify_sig(data, sig).is_ok())
     }
 
-    /// Whether aws-lc-rs serves `alg` with this key (for tests and the benchmark).
+    /// Whether aws-lc-rs serves `alg` with this key.
+    #[cfg(test)]
     pub(crate) fn has_fast(&self, alg: Algorithm) -> bool {
         self.fast.iter().any(|(own, _)| *own == alg)
     }
@@ -117,9 +118,11 @@ mod tests {
             assert!(rsa.has_fast(alg), "{alg}");
         }
         assert!(!rsa.has_fast(Algorithm::ES256));
-        for (curve, alg) in
-            [(Curve::P256, Algorithm::ES256), (Curve::P384, Algorithm::ES384), (Curve::P521, Algorithm::ES512)]
-        {
+        for (curve, alg) in [
+            (Curve::P256, Algorithm::ES256),
+            (Curve::P384, Algorithm::ES384),
+            (Curve::P521, Algorithm::ES512),
+        ] {
             let group = EcGroup::from_curve_name(curve.nid()).unwrap();
             let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
             assert!(PublicKey::ec(curve, public(&key)).has_fast(alg), "{alg}");

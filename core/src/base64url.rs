@@ -61,30 +61,29 @@ fn sextet(b: u8) -> Result<u32, Base64Error> {
 /// need content check for emptiness themselves.
 pub(crate) fn decode(input: &[u8]) -> Result<Vec<u8>, Base64Error> {
     // A character is diagnosed before the length: "padding is not allowed" says more about
-    // "YQ==" than "invalid length" would.
-    for &b in input {
-        sextet(b)?;
+    // "YQ==" than "invalid length" would. The check is one branch-free pass (every request
+    // decodes three parts): valid sextets are below 64, `INVALID` has the top bits set. Only a
+    // bad input is scanned again, for the first bad character and what is wrong with it.
+    if input.iter().fold(0, |seen, &b| seen | DECODE[usize::from(b)]) & 0xc0 != 0 {
+        let first_bad = input.iter().find_map(|&b| sextet(b).err());
+        return Err(first_bad.unwrap_or(Base64Error::InvalidCharacter));
     }
     // One leftover character carries only 6 bits, not a whole byte: never valid.
     if input.len() % 4 == 1 {
         return Err(Base64Error::Length);
     }
 
+    // Every byte is in the alphabet from here on.
+    let value = |acc: u32, &b: &u8| (acc << 6) | u32::from(DECODE[usize::from(b)]);
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
     let mut chunks = input.chunks_exact(4);
     for chunk in &mut chunks {
-        let mut acc = 0u32;
-        for &b in chunk {
-            acc = (acc << 6) | sextet(b)?;
-        }
+        let acc = chunk.iter().fold(0, value);
         out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
     }
 
     let rest = chunks.remainder();
-    let mut acc = 0u32;
-    for &b in rest {
-        acc = (acc << 6) | sextet(b)?;
-    }
+    let acc = rest.iter().fold(0, value);
     match rest.len() {
         0 => {}
         // 12 bits: one byte plus 4 bits that must be zero.
@@ -152,6 +151,16 @@ mod tests {
         assert_eq!(decode(b"Zm9v."), Err(Base64Error::InvalidCharacter));
         assert_eq!(decode(b"Zm\x009v"), Err(Base64Error::InvalidCharacter));
         assert_eq!(decode(b"Zm\xc3\xa9"), Err(Base64Error::InvalidCharacter));
+    }
+
+    #[test]
+    fn the_first_bad_character_decides_the_error() {
+        assert_eq!(decode(b"Zm9v=+"), Err(Base64Error::Padding));
+        assert_eq!(decode(b"Zm9v+="), Err(Base64Error::StandardAlphabet));
+        assert_eq!(decode(b"Zm9v Y="), Err(Base64Error::Whitespace));
+        assert_eq!(decode(b"Zm9vY\xff"), Err(Base64Error::InvalidCharacter));
+        // A bad character wins over a bad length, wherever it is.
+        assert_eq!(decode(b"Zm9vYmF+Y"), Err(Base64Error::StandardAlphabet));
     }
 
     #[test]

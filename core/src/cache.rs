@@ -14,6 +14,9 @@
 //!   miss.
 //! - `exp` and `nbf` are stored with the entry and checked against the clock on every hit, with
 //!   the leeway of the request's location: a token that expires while cached is refused.
+//! - The caller may keep a value with the entry (`V`; the nginx module keeps the decoded claims
+//!   that its variables and `auth_jwt_require` read), handed back on every hit, so a hit never
+//!   parses the token again. Policies on claims are the caller's to apply on every request.
 //!
 //! The cache is bounded: at most `capacity` entries, and tokens longer than
 //! [`MAX_CACHED_TOKEN_BYTES`] are verified every time rather than cached, so a worker holds at
@@ -40,26 +43,28 @@ pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
 /// is ~800 bytes); larger ones are still accepted, only verified every time.
 pub const MAX_CACHED_TOKEN_BYTES: usize = 4096;
 
-/// Verified-signature cache; see the module documentation.
-pub struct VerifiedCache {
+/// Verified-signature cache; see the module documentation. `V` is the value kept with each
+/// entry (see [`VerifiedCache::validate`]).
+pub struct VerifiedCache<V = ()> {
     capacity: usize,
     /// Random per cache, so the slot of a token cannot be predicted from outside.
     seed: u64,
     /// Hash of (generation, token) → index into `slots`. The hash is already random, so the
     /// map uses it as is.
     index: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
-    slots: Vec<Slot>,
+    slots: Vec<Slot<V>>,
     /// The CLOCK hand: next slot considered for eviction.
     hand: usize,
     stats: CacheStats,
 }
 
-struct Slot {
+struct Slot<V> {
     hash: u64,
     generation: u64,
     limits: Limits,
     token: Box<[u8]>,
     bounds: TimeBounds,
+    value: V,
     /// Used since the hand last passed.
     referenced: bool,
 }
@@ -78,11 +83,11 @@ struct Miss {
     hash: u64,
 }
 
-impl VerifiedCache {
+impl<V: Clone> VerifiedCache<V> {
     /// A cache of at most `capacity` entries; `0` disables it (every lookup misses and nothing
     /// is stored or hashed). Memory is allocated as entries arrive, not up front.
     #[must_use]
-    pub fn new(capacity: usize) -> VerifiedCache {
+    pub fn new(capacity: usize) -> VerifiedCache<V> {
         // Slot indices are u32; no one needs four billion entries per worker.
         let capacity = capacity.min(u32::MAX as usize);
         VerifiedCache {
@@ -127,14 +132,14 @@ impl VerifiedCache {
         word_hash(self.seed ^ generation, token)
     }
 
-    /// The time bounds of a cached `token` verified with the key set `generation` under
-    /// `limits`; `Err(Miss)` otherwise.
+    /// The entry of `token` verified with the key set `generation` under `limits`;
+    /// `Err(Miss)` otherwise.
     fn lookup(
         &mut self,
         token: &[u8],
         generation: u64,
         limits: &Limits,
-    ) -> Result<TimeBounds, Miss> {
+    ) -> Result<(TimeBounds, &V), Miss> {
         let hash = self.hash(generation, token);
         self.lookup_hashed(hash, token, generation, limits)
     }
@@ -145,7 +150,7 @@ impl VerifiedCache {
         token: &[u8],
         generation: u64,
         limits: &Limits,
-    ) -> Result<TimeBounds, Miss> {
+    ) -> Result<(TimeBounds, &V), Miss> {
         let found = self.index.get(&hash).and_then(|&i| self.slots.get_mut(i as usize));
         match found {
             Some(slot)
@@ -155,7 +160,7 @@ impl VerifiedCache {
             {
                 slot.referenced = true;
                 self.stats.hits += 1;
-                Ok(slot.bounds)
+                Ok((slot.bounds, &slot.value))
             }
             _ => {
                 self.stats.misses += 1;
@@ -172,6 +177,7 @@ impl VerifiedCache {
         generation: u64,
         limits: &Limits,
         bounds: TimeBounds,
+        value: V,
     ) {
         if token.len() > MAX_CACHED_TOKEN_BYTES {
             return;
@@ -182,6 +188,7 @@ impl VerifiedCache {
             limits: *limits,
             token: token.into(),
             bounds,
+            value,
             // A new entry gets no second chance until it is used again: a burst of one-off
             // tokens then replaces itself instead of the entries in steady use.
             referenced: false,
@@ -223,12 +230,45 @@ impl VerifiedCache {
     }
 }
 
-/// [`crate::validate`] through a [`VerifiedCache`]: a token whose signature was verified before
-/// with the same key set skips parsing and verification, and only its `exp`/`nbf` are checked
-/// against `now`. A miss does the full validation and caches a verified signature (even for an
-/// expired token, which is refused on every hit by the same time check).
-///
-/// `keys: None` (no key file: signatures are not verified) bypasses the cache.
+impl<V: Clone> VerifiedCache<V> {
+    /// [`crate::validate`] through the cache: a token whose signature was verified before with
+    /// the same key set skips parsing and verification, and only its `exp`/`nbf` are checked
+    /// against `now`; the value kept with it is returned. A miss does the full validation,
+    /// turns the parsed token into the value with `keep`, and caches both (after a verified
+    /// signature, even when the times then refuse the token: every hit checks them again).
+    ///
+    /// Gives the same answer as [`crate::validate`] for every token, cached or not. `keys: None`
+    /// (no key file: signatures are not verified) and a disabled cache bypass the cache.
+    pub fn validate<'t>(
+        &mut self,
+        token: &'t [u8],
+        keys: Option<&KeySet>,
+        now: i64,
+        leeway_secs: u64,
+        limits: &Limits,
+        keep: impl FnOnce(Jws<'t>) -> V,
+    ) -> Result<V, Rejection> {
+        let (Some(keys), true) = (keys, self.capacity > 0) else {
+            return crate::validate(token, keys, now, leeway_secs, limits).map(keep);
+        };
+        let generation = keys.generation();
+        let miss = match self.lookup(token, generation, limits) {
+            Ok((bounds, value)) => {
+                let value = value.clone();
+                return bounds.check(now, leeway_secs).map(|()| value);
+            }
+            Err(miss) => miss,
+        };
+        let jws = Jws::parse(token, limits)?;
+        verify_signature(&jws, Some(keys))?;
+        let bounds = TimeBounds::from_claims(jws.claims())?;
+        let value = keep(jws);
+        self.insert(miss, token, generation, limits, bounds, value.clone());
+        bounds.check(now, leeway_secs).map(|()| value)
+    }
+}
+
+/// [`VerifiedCache::validate`] keeping nothing but the verdict.
 pub fn validate_cached(
     token: &[u8],
     keys: Option<&KeySet>,
@@ -237,19 +277,7 @@ pub fn validate_cached(
     limits: &Limits,
     cache: &mut VerifiedCache,
 ) -> Result<(), Rejection> {
-    let (Some(keys), true) = (keys, cache.capacity > 0) else {
-        return crate::validate(token, keys, now, leeway_secs, limits).map(drop);
-    };
-    let generation = keys.generation();
-    let miss = match cache.lookup(token, generation, limits) {
-        Ok(bounds) => return bounds.check(now, leeway_secs),
-        Err(miss) => miss,
-    };
-    let jws = Jws::parse(token, limits)?;
-    verify_signature(&jws, Some(keys))?;
-    let bounds = TimeBounds::from_claims(jws.claims())?;
-    cache.insert(miss, token, generation, limits, bounds);
-    bounds.check(now, leeway_secs)
+    cache.validate(token, keys, now, leeway_secs, limits, drop)
 }
 
 /// A seeded multiply-rotate hash over 8-byte words (the FxHash step, plus a final mix): about
@@ -476,10 +504,10 @@ mod tests {
     fn a_hash_collision_never_validates_another_token() {
         let keys = keys(1);
         let limits = Limits::default();
-        let mut cache = VerifiedCache::new(8);
+        let mut cache: VerifiedCache = VerifiedCache::new(8);
         let good = token(1, r#"{"sub":"a"}"#);
         let miss = cache.lookup(&good, keys.generation(), &limits).unwrap_err();
-        cache.insert(miss, &good, keys.generation(), &limits, TimeBounds::default());
+        cache.insert(miss, &good, keys.generation(), &limits, TimeBounds::default(), ());
         // Another token (same length, one byte changed) presented under the good token's hash.
         let mut other = good.clone();
         let last = other.len() - 5;
@@ -525,6 +553,35 @@ mod tests {
         let t = token(1, r#"{"exp":"tomorrow"}"#);
         assert_eq!(check(&t, &keys, NOW, &mut cache), Err(Rejection::ClaimNotNumber("exp")));
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn the_kept_value_comes_back_on_hits_without_a_parse() {
+        let keys = keys(1);
+        let limits = Limits::default();
+        let mut cache: VerifiedCache<std::rc::Rc<String>> = VerifiedCache::new(8);
+        let t = token(1, r#"{"sub":"alice","exp":1700000100}"#);
+        let mut parsed = 0;
+        let mut run = |now, parsed: &mut u32| {
+            cache.validate(&t, Some(&keys), now, 0, &limits, |jws| {
+                *parsed += 1;
+                std::rc::Rc::new(jws.claims()["sub"].as_str().unwrap().to_owned())
+            })
+        };
+        let first = run(NOW, &mut parsed).unwrap();
+        let second = run(NOW, &mut parsed).unwrap();
+        assert_eq!(*second, "alice");
+        assert!(std::rc::Rc::ptr_eq(&first, &second), "the same value, not a new parse");
+        assert_eq!(parsed, 1);
+        assert_eq!(run(NOW + 100, &mut parsed), Err(Rejection::Expired { ago: 0 }));
+        assert_eq!(parsed, 1);
+        // Without keys, or disabled, every call parses (and gives the same answers).
+        let mut off: VerifiedCache<u8> = VerifiedCache::new(0);
+        assert_eq!(off.validate(&t, Some(&keys), NOW, 0, &limits, |_| 7), Ok(7));
+        assert_eq!(
+            cache.validate(&t, None, NOW, 0, &limits, |_| std::rc::Rc::default()).map(|v| v.len()),
+            Ok(0)
+        );
     }
 
     #[test]

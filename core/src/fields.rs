@@ -35,6 +35,15 @@ impl TokenFields {
         TokenFields { header, claims }
     }
 
+    /// Releases spare capacity, for fields kept beyond one request (the verified-signature
+    /// cache keeps them with each entry; parsing sizes maps for the common case, not exactly).
+    pub fn shrink_to_fit(&mut self) {
+        // serde_json's Map has no shrink_to_fit; collecting moves the members (no string is
+        // copied) into a map sized by the iterator's exact length.
+        self.header = std::mem::take(&mut self.header).into_iter().collect();
+        self.claims = std::mem::take(&mut self.claims).into_iter().collect();
+    }
+
     /// The rendered JOSE header member at `path` (see [`lookup`] and [`render`]).
     #[must_use]
     pub fn header<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {
@@ -127,6 +136,16 @@ mod tests {
     fn fields(claims: &str) -> TokenFields {
         let header = parse_object(br#"{"alg":"RS256","kid":"k1","x5t":["a","b"]}"#, 32).unwrap();
         TokenFields::new(header, parse_object(claims.as_bytes(), 32).unwrap())
+    }
+
+    #[test]
+    fn shrink_to_fit_keeps_members_and_their_order() {
+        let original = fields(r#"{"z":1,"a":{"y":2,"b":3},"m":"x"}"#);
+        let mut shrunk = original.clone();
+        shrunk.shrink_to_fit();
+        assert_eq!(shrunk, original);
+        assert_eq!(shrunk.payload(), r#"{"z":1,"a":{"y":2,"b":3},"m":"x"}"#);
+        assert_eq!(shrunk.header(&["kid"]).as_deref(), Some("k1"));
     }
 
     fn claim(claims: &str, path: &[&str]) -> Option<String> {

@@ -14,10 +14,16 @@ use std::cell::Cell;
 use std::fmt::{self, Write as _};
 
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
 /// The deepest nesting serde_json will parse (its recursion limit is 128 and trips on entry).
 pub(crate) const MAX_DEPTH: usize = 127;
+
+/// Members the outermost object is sized for (it grows beyond). Eight: most access tokens
+/// fit, and the entry vector (8 × 104 bytes) stays within the sizes glibc serves from its
+/// per-thread cache; 16 would be a "large" request, which also consolidates the heap.
+const TOP_LEVEL_MEMBERS: usize = 8;
 
 /// Why a document was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,14 +162,19 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let inner = self.enter()?;
-        let mut map = Map::new();
+        // A token's header and claims are read on every request: sized once for the members a
+        // token usually has, instead of growing its entries and its index step by step.
+        let mut map =
+            if self.depth == 0 { Map::with_capacity(TOP_LEVEL_MEMBERS) } else { Map::new() };
         // Keys are compared after unescaping, so `"a"` and `"\u0061"` are duplicates too.
         while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
-                return Err(self.limits.fail(Violation::Duplicate));
+            // One lookup (and one hash of the name) finds a duplicate and the place to insert.
+            match map.entry(key) {
+                Entry::Occupied(_) => return Err(self.limits.fail(Violation::Duplicate)),
+                Entry::Vacant(slot) => {
+                    slot.insert(access.next_value_seed(inner)?);
+                }
             }
-            let value = access.next_value_seed(inner)?;
-            map.insert(key, value);
         }
         Ok(Value::Object(map))
     }

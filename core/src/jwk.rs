@@ -90,7 +90,7 @@ impl Jwk {
     /// Whether this key may verify a token signed with `alg`: the key type binds the algorithm
     /// family, so no key ever serves two families.
     pub(crate) fn serves(&self, alg: Algorithm) -> bool {
-        self.alg.map_or(true, |own| own == alg) && self.material.fits(alg)
+        self.alg.is_none_or(|own| own == alg) && self.material.fits(alg)
     }
 }
 

@@ -7,13 +7,16 @@
 //! - `Rejection::kind` is one of the six documented `$jwt_status` values;
 //! - an accepted token is canonical: three non-empty parts in the base64url alphabet that
 //!   re-encode to themselves, a header with a supported `alg` and no `crit`, and an `exp`
-//!   that has not passed.
+//!   that has not passed;
+//! - every header member and claim of an accepted token, rendered as an nginx variable
+//!   (`$jwt_header_*`, `$jwt_claim_*`, `$jwt_payload`), is free of control characters
+//!   U+0000 to U+001F, so it can never split an HTTP header or a log line.
 
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
 
-use auth_jwt_core::{KeySet, Rejection};
+use auth_jwt_core::{render, KeySet, Rejection, TokenFields};
 use serde_json::Value;
 
 /// The time every target validates at (2023-11-14T22:13:20Z).
@@ -147,4 +150,33 @@ pub fn check_accepted(
         let nbf = nbf.as_f64().expect("accepted a non-numeric nbf");
         assert!(nbf <= NOW as f64, "accepted a token before its nbf");
     }
+}
+
+/// Whether `text` could split a header or a log line.
+fn has_controls(text: &str) -> bool {
+    text.bytes().any(|b| b < 0x20)
+}
+
+/// Every top-level and second-level member of the header and claims, rendered the way the
+/// variables render them, plus the whole payload: no control characters.
+pub fn check_fields(
+    header: &serde_json::Map<String, Value>,
+    claims: &serde_json::Map<String, Value>,
+) {
+    for map in [header, claims] {
+        for (name, value) in map {
+            if let Some(text) = render(value) {
+                assert!(!has_controls(&text), "control character in the rendering of {name:?}");
+            }
+            if let Value::Object(inner) = value {
+                for inner_value in inner.values() {
+                    if let Some(text) = render(inner_value) {
+                        assert!(!has_controls(&text), "control character in {name:?}.*");
+                    }
+                }
+            }
+        }
+    }
+    let fields = TokenFields::new(header.clone(), claims.clone());
+    assert!(!has_controls(&fields.payload()), "control character in $jwt_payload");
 }

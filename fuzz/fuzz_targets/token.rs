@@ -8,12 +8,15 @@ use auth_jwt_core::{bearer_token, validate, Limits};
 use libfuzzer_sys::fuzz_target;
 
 mod common;
-use common::{check_accepted, check_rejection, keys, NOW};
+use common::{check_accepted, check_fields, check_rejection, keys, NOW};
 
 fn run(token: &[u8], limits: &Limits) {
     for keys in [Some(keys()), None] {
         match validate(token, keys, NOW, 0, limits) {
-            Ok(jws) => check_accepted(token, jws.header(), jws.claims()),
+            Ok(jws) => {
+                check_accepted(token, jws.header(), jws.claims());
+                check_fields(jws.header(), jws.claims());
+            }
             Err(rejection) => check_rejection(&rejection),
         }
     }

@@ -10,7 +10,7 @@ use auth_jwt_core::{validate, Limits, Rejection};
 use libfuzzer_sys::fuzz_target;
 
 mod common;
-use common::{b64, check_accepted, check_rejection, keys, NOW};
+use common::{b64, check_accepted, check_fields, check_rejection, keys, NOW};
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.splitn(3, |&b| b == 0xff);
@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
 
     for keys in [Some(keys()), None] {
         match validate(token.as_bytes(), keys, NOW, 0, &Limits::default()) {
-            Ok(jws) => check_accepted(token.as_bytes(), jws.header(), jws.claims()),
+            Ok(jws) => {
+                check_accepted(token.as_bytes(), jws.header(), jws.claims());
+                check_fields(jws.header(), jws.claims());
+            }
             Err(rejection) => {
                 check_rejection(&rejection);
                 // Every part was encoded canonically here: a base64 complaint would be a bug.
