@@ -7,7 +7,8 @@
 # and optionally BENCH_DURATION (seconds per run, default 5), BENCH_ROUNDS (default 3: every
 # scenario runs once per round, rounds interleave, the run with the least worker CPU per
 # request is kept), BENCH_CONNECTIONS (default 8), BENCH_ONLY (regex over scenario names),
-# BENCH_MEMORY=0 (skip the 1,000,000-request run), BENCH_OUT (default bench/out).
+# BENCH_MEMORY=0 (skip the 1,000,000-request run), BENCH_PROFILE=0 (skip perf), BENCH_PIN=1,
+# BENCH_OUT (default bench/out). See bench/README.md.
 use strict;
 use warnings;
 use FindBin qw($Bin);
@@ -16,7 +17,7 @@ use File::Path qw(make_path);
 use HTTP::Tiny;
 use IO::Socket::INET;
 use JwtTest qw(jwt_sign now);
-use POSIX qw(WNOHANG);
+use POSIX ();
 use Time::HiRes qw(sleep);
 
 my $root     = "$Bin/..";
@@ -173,7 +174,7 @@ sub stop_nginx {
 sub wait_for_pid {
     my ($file) = @_;
     for (1 .. 100) {
-        if (open(my $fh, '<', $file)) { my $pid = <$fh>; chomp $pid; return $pid if $pid }
+        if (open(my $fh, '<', $file)) { my $pid = <$fh> // q(); chomp $pid; return $pid if $pid }
         sleep 0.05;
     }
     die "nginx wrote no pid file\n";
@@ -389,13 +390,14 @@ if (($ENV{BENCH_PROFILE} // 1) && system('perf --version >/dev/null 2>&1') == 0)
     for my $s (grep { $wanted{ $_->[0] } } @scenarios) {
         my ($name, $path, $tokens) = @$s;
         my $data = "$out/perf.data";
+        my $seconds = $duration < 4 ? 4 : $duration;    # perf samples all but the first and last second
         my $pid = fork // die "fork: $!";
         if (!$pid) {
             sleep 1;
             exec('perf', 'record', '-q', '-F', '2999', '-p', $worker, '-o', $data, '--',
-                 'sleep', $duration - 2) or POSIX::_exit(127);
+                 'sleep', $seconds - 2) or POSIX::_exit(127);
         }
-        my $r = wrk_run($path, $tokens, $duration);
+        my $r = wrk_run($path, $tokens, $seconds);
         waitpid $pid, 0;
         my %cat;
         for (`perf report -i $data --no-children --sort dso,sym --stdio -g none 2>/dev/null`) {

@@ -20,11 +20,11 @@
 //!
 //! The cache is bounded: at most `capacity` entries, and tokens longer than
 //! [`MAX_CACHED_TOKEN_BYTES`] are verified every time rather than cached, so a worker holds at
-//! most `capacity × (MAX_CACHED_TOKEN_BYTES + ~100)` bytes (4.1 MiB for the default 1024).
-//! Eviction is CLOCK (second chance): a hit only sets a flag, an insert into a full cache
-//! evicts the first entry not used since the hand last passed it. It is owned by one worker
-//! (an nginx worker is single-threaded), so there is no locking; it is `Send`, nothing in it
-//! refers to nginx memory.
+//! most `capacity × (MAX_CACHED_TOKEN_BYTES + ~100)` bytes (4.1 MiB for the default 1024) plus
+//! the kept values. Eviction is CLOCK (second chance): a hit only sets a flag, an insert into a
+//! full cache evicts the first entry not used since the hand last passed it. It is owned by one
+//! worker (an nginx worker is single-threaded), so there is no locking; nothing in it refers to
+//! nginx memory, and it is `Send` whenever `V` is.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
