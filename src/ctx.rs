@@ -22,6 +22,7 @@ use ngx::ffi::{ngx_http_request_t, ngx_pool_cleanup_add};
 use ngx::http::{HttpModule, Request};
 
 use crate::conf::LocConf;
+use crate::guarded;
 use crate::Module;
 
 /// What the access handler decided for the request.
@@ -139,7 +140,9 @@ impl RequestCtx {
 
 /// Pool cleanup: drops the state when the request pool is destroyed.
 unsafe extern "C" fn drop_state(data: *mut c_void) {
-    // SAFETY: registered by `get_or_create` for a `RequestCtx` written at `data`; nginx runs
-    // each cleanup exactly once.
-    unsafe { ptr::drop_in_place(data.cast::<RequestCtx>()) };
+    guarded((), || {
+        // SAFETY: registered by `get_or_create` for a `RequestCtx` written at `data`; nginx runs
+        // each cleanup exactly once.
+        unsafe { ptr::drop_in_place(data.cast::<RequestCtx>()) };
+    })
 }

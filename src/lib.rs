@@ -39,26 +39,29 @@ impl HttpModule for Module {
     }
 
     unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
-        match variables::register(cf) {
+        guarded(Status::NGX_ERROR.into(), || match variables::register(cf) {
             Ok(()) => Status::NGX_OK.into(),
             Err(()) => Status::NGX_ERROR.into(),
-        }
+        })
     }
 
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
-        // SAFETY: nginx passes a valid configuration; the core module's main conf exists.
-        let Some(cmcf) = NgxHttpCoreModule::main_conf_mut(unsafe { &*cf }) else {
-            return Status::NGX_ERROR.into();
-        };
-        let handlers = &mut cmcf.phases[ngx_http_phases_NGX_HTTP_ACCESS_PHASE as usize].handlers;
-        // SAFETY: `handlers` is an nginx array of handler pointers.
-        let slot = unsafe { ngx_array_push(handlers) }.cast::<ngx_http_handler_pt>();
-        if slot.is_null() {
-            return Status::NGX_ERROR.into();
-        }
-        // SAFETY: `slot` is a fresh element of that array.
-        unsafe { *slot = Some(handler::access_handler) };
-        Status::NGX_OK.into()
+        guarded(Status::NGX_ERROR.into(), || {
+            // SAFETY: nginx passes a valid configuration; the core module's main conf exists.
+            let Some(cmcf) = NgxHttpCoreModule::main_conf_mut(unsafe { &*cf }) else {
+                return Status::NGX_ERROR.into();
+            };
+            let handlers =
+                &mut cmcf.phases[ngx_http_phases_NGX_HTTP_ACCESS_PHASE as usize].handlers;
+            // SAFETY: `handlers` is an nginx array of handler pointers.
+            let slot = unsafe { ngx_array_push(handlers) }.cast::<ngx_http_handler_pt>();
+            if slot.is_null() {
+                return Status::NGX_ERROR.into();
+            }
+            // SAFETY: `slot` is a fresh element of that array.
+            unsafe { *slot = Some(handler::access_handler) };
+            Status::NGX_OK.into()
+        })
     }
 }
 
@@ -79,36 +82,38 @@ unsafe extern "C" fn merge_loc_conf(
     prev: *mut c_void,
     conf: *mut c_void,
 ) -> *mut c_char {
-    // SAFETY: nginx passes two distinct LocConf objects created by create_loc_conf.
-    let (prev, conf) = unsafe { (&mut *prev.cast::<LocConf>(), &mut *conf.cast::<LocConf>()) };
-    // SAFETY: `cf` is the configuration being merged, inside the http block.
-    let Some(main) = Module::main_conf_mut(unsafe { &*cf }) else {
-        return NGX_CONF_ERROR;
-    };
-    prev.freeze_keys(main);
-    conf.freeze_keys(main);
-    conf.inherit(prev);
+    guarded(NGX_CONF_ERROR, || {
+        // SAFETY: nginx passes two distinct LocConf objects created by create_loc_conf.
+        let (prev, conf) = unsafe { (&mut *prev.cast::<LocConf>(), &mut *conf.cast::<LocConf>()) };
+        // SAFETY: `cf` is the configuration being merged, inside the http block.
+        let Some(main) = Module::main_conf_mut(unsafe { &*cf }) else {
+            return NGX_CONF_ERROR;
+        };
+        prev.freeze_keys(main);
+        conf.freeze_keys(main);
+        conf.inherit(prev);
 
-    if let Some(auth) = conf.enabled() {
-        if conf.keys.is_none() && !auth.warned_unverified.replace(true) {
-            let message = format!(
-                "auth_jwt in {} has no auth_jwt_key_file: token signatures will NOT be verified",
-                auth.declared_at
-            );
-            // SAFETY: `cf->log` is the valid configuration log.
-            unsafe {
-                ngx_log_error_core(
-                    NGX_LOG_WARN as usize,
-                    (*cf).log,
-                    0,
-                    c"%*s".as_ptr(),
-                    message.len(),
-                    message.as_ptr(),
+        if let Some(auth) = conf.enabled() {
+            if conf.keys.is_none() && !auth.warned_unverified.replace(true) {
+                let message = format!(
+                    "auth_jwt in {} has no auth_jwt_key_file: token signatures will NOT be verified",
+                    auth.declared_at
                 );
+                // SAFETY: `cf->log` is the valid configuration log.
+                unsafe {
+                    ngx_log_error_core(
+                        NGX_LOG_WARN as usize,
+                        (*cf).log,
+                        0,
+                        c"%*s".as_ptr(),
+                        message.len(),
+                        message.as_ptr(),
+                    );
+                }
             }
         }
-    }
-    NGX_CONF_OK
+        NGX_CONF_OK
+    })
 }
 
 static NGX_HTTP_AUTH_JWT_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
@@ -139,3 +144,10 @@ pub static mut ngx_http_auth_jwt_rs_module: ngx_module_t = ngx_module_t {
     exit_process: Some(worker::exit_process),
     ..ngx_module_t::default()
 };
+
+/// Runs `f`, an nginx entry point's body, so that a panic never unwinds into nginx (that would
+/// abort the process: a worker, or during a reload the master). On a panic the entry point
+/// answers `on_panic` instead; the panic message has already gone to stderr (the error log).
+pub(crate) fn guarded<R>(on_panic: R, f: impl FnOnce() -> R) -> R {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(on_panic)
+}

@@ -29,6 +29,7 @@ use ngx::http::{HttpModuleLocationConf, Request};
 
 use crate::ctx::RequestCtx;
 use crate::directives::{directive_args, invalid};
+use crate::guarded;
 use crate::handler::{find_token, validate};
 use crate::log::request_log;
 use crate::Module;
@@ -95,7 +96,7 @@ pub extern "C" fn cmd_auth_jwt_claim_set(
     _cmd: *mut ngx_command_t,
     _conf: *mut c_void,
 ) -> *mut c_char {
-    add_field_variable(cf, Part::Claims, "auth_jwt_claim_set")
+    guarded(NGX_CONF_ERROR, || add_field_variable(cf, Part::Claims, "auth_jwt_claim_set"))
 }
 
 /// `auth_jwt_header_set $variable name ...;`
@@ -104,7 +105,7 @@ pub extern "C" fn cmd_auth_jwt_header_set(
     _cmd: *mut ngx_command_t,
     _conf: *mut c_void,
 ) -> *mut c_char {
-    add_field_variable(cf, Part::Header, "auth_jwt_header_set")
+    guarded(NGX_CONF_ERROR, || add_field_variable(cf, Part::Header, "auth_jwt_header_set"))
 }
 
 fn add_field_variable(cf: *mut ngx_conf_t, part: Part, directive: &str) -> *mut c_char {

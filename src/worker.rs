@@ -13,6 +13,7 @@ use ngx::ffi::{
 };
 use ngx::http::HttpModuleMainConf;
 
+use crate::guarded;
 use crate::Module;
 
 /// How often the worker logs the watcher's events (milliseconds).
@@ -25,55 +26,59 @@ static WATCHER: Mutex<Option<Watcher>> = Mutex::new(None);
 /// master or in cache helper processes. Threads are started here, after fork and setuid, so
 /// key files are read with the worker's permissions.
 pub unsafe extern "C" fn init_process(cycle: *mut ngx_cycle_t) -> ngx_int_t {
-    // SAFETY: nginx sets ngx_process before calling init_process.
-    let role = unsafe { ngx_process } as u32;
-    if role != NGX_PROCESS_WORKER && role != NGX_PROCESS_SINGLE {
-        return 0;
-    }
-    // SAFETY: nginx passes the current, fully initialised cycle.
-    let cycle = unsafe { &mut *cycle };
-    let Some(main) = Module::main_conf(cycle) else { return 0 };
-    if main.key_files.is_empty() && !main.key_templates {
-        return 0;
-    }
-    let log = cycle.log;
-    match Watcher::start(main.key_files.clone(), main.rings.clone()) {
-        Ok(watcher) => {
-            if let Ok(mut slot) = WATCHER.lock() {
-                *slot = Some(watcher);
+    guarded(0, || {
+        // SAFETY: nginx sets ngx_process before calling init_process.
+        let role = unsafe { ngx_process } as u32;
+        if role != NGX_PROCESS_WORKER && role != NGX_PROCESS_SINGLE {
+            return 0;
+        }
+        // SAFETY: nginx passes the current, fully initialised cycle.
+        let cycle = unsafe { &mut *cycle };
+        let Some(main) = Module::main_conf(cycle) else { return 0 };
+        if main.key_files.is_empty() && !main.key_templates {
+            return 0;
+        }
+        let log = cycle.log;
+        match Watcher::start(main.key_files.clone(), main.rings.clone()) {
+            Ok(watcher) => {
+                if let Ok(mut slot) = WATCHER.lock() {
+                    *slot = Some(watcher);
+                }
+            }
+            Err(err) => {
+                // Not fatal: keys stay as loaded, only hot reload is lost.
+                log_line(log, NGX_LOG_ERR, &format!("cannot start the key file watcher: {err}; key files will not be reloaded until nginx is"));
+                return 0;
             }
         }
-        Err(err) => {
-            // Not fatal: keys stay as loaded, only hot reload is lost.
-            log_line(log, NGX_LOG_ERR, &format!("cannot start the key file watcher: {err}; key files will not be reloaded until nginx is"));
-            return 0;
+        // SAFETY: the event lives in the cycle pool, as long as this worker's cycle.
+        unsafe {
+            let event = ngx::core::Pool::from_ngx_pool(cycle.pool).calloc_type::<ngx_event_t>();
+            if event.is_null() {
+                return 0;
+            }
+            (*event).handler = Some(log_watch_events);
+            (*event).log = log;
+            // A cancelable timer does not hold up a graceful shutdown.
+            (*event).set_cancelable(1);
+            ngx_add_timer(event, LOG_INTERVAL_MS as _);
         }
-    }
-    // SAFETY: the event lives in the cycle pool, as long as this worker's cycle.
-    unsafe {
-        let event = ngx::core::Pool::from_ngx_pool(cycle.pool).calloc_type::<ngx_event_t>();
-        if event.is_null() {
-            return 0;
-        }
-        (*event).handler = Some(log_watch_events);
-        (*event).log = log;
-        // A cancelable timer does not hold up a graceful shutdown.
-        (*event).set_cancelable(1);
-        ngx_add_timer(event, LOG_INTERVAL_MS as _);
-    }
-    0
+        0
+    })
 }
 
 /// `exit_process`: stops and joins the watcher thread (it wakes at once), logging what it
 /// queued last.
 pub unsafe extern "C" fn exit_process(cycle: *mut ngx_cycle_t) {
-    let watcher = WATCHER.lock().ok().and_then(|mut slot| slot.take());
-    if let Some(watcher) = watcher {
-        // SAFETY: nginx passes the current cycle, whose log is valid.
-        let log = unsafe { (*cycle).log };
-        log_events(log, &watcher);
-        watcher.stop();
-    }
+    guarded((), || {
+        let watcher = WATCHER.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(watcher) = watcher {
+            // SAFETY: nginx passes the current cycle, whose log is valid.
+            let log = unsafe { (*cycle).log };
+            log_events(log, &watcher);
+            watcher.stop();
+        }
+    })
 }
 
 /// Has the watcher also watch a key file first used by this worker.
@@ -98,11 +103,14 @@ pub fn forget_key_file(file: Arc<KeyFile>) {
 unsafe extern "C" fn log_watch_events(event: *mut ngx_event_t) {
     // SAFETY: nginx passes the event we armed; its log is the cycle log.
     let log = unsafe { (*event).log };
-    if let Ok(slot) = WATCHER.lock() {
-        if let Some(watcher) = slot.as_ref() {
-            log_events(log, watcher);
+    guarded((), || {
+        if let Ok(slot) = WATCHER.lock() {
+            if let Some(watcher) = slot.as_ref() {
+                log_events(log, watcher);
+            }
         }
-    }
+    });
+    // Re-armed outside the guard, so a panic while logging never stops the reports.
     // SAFETY: the event is still ours and not in the timer tree (it just fired).
     unsafe { ngx_add_timer(event, LOG_INTERVAL_MS as _) };
 }
