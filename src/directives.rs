@@ -28,72 +28,51 @@ use crate::Module;
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
 pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 9] = [
-    ngx_command_t {
-        name: ngx_string!("auth_jwt"),
-        type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12) as ngx_uint_t,
-        set: Some(cmd_auth_jwt),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("auth_jwt_key_file"),
-        type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(cmd_auth_jwt_key_file),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("auth_jwt_leeway"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(cmd_auth_jwt_leeway),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("auth_jwt_claim_set"),
-        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE) as ngx_uint_t,
-        set: Some(variables::cmd_auth_jwt_claim_set),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("auth_jwt_header_set"),
-        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE) as ngx_uint_t,
-        set: Some(variables::cmd_auth_jwt_header_set),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("auth_jwt_require"),
-        type_: (ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_1MORE) as ngx_uint_t,
-        set: Some(cmd_auth_jwt_require),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("auth_jwt_login_url"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE12) as ngx_uint_t,
-        set: Some(cmd_auth_jwt_login_url),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("auth_jwt_verify_cache"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(cmd_auth_jwt_verify_cache),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: ptr::null_mut(),
-    },
+    command(ngx_string!("auth_jwt"), ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12, cmd_auth_jwt),
+    command(
+        ngx_string!("auth_jwt_key_file"),
+        ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE1,
+        cmd_auth_jwt_key_file,
+    ),
+    command(ngx_string!("auth_jwt_leeway"), ANY_LEVEL | NGX_CONF_TAKE1, cmd_auth_jwt_leeway),
+    command(
+        ngx_string!("auth_jwt_claim_set"),
+        NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE,
+        variables::cmd_auth_jwt_claim_set,
+    ),
+    command(
+        ngx_string!("auth_jwt_header_set"),
+        NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE,
+        variables::cmd_auth_jwt_header_set,
+    ),
+    command(
+        ngx_string!("auth_jwt_require"),
+        ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_1MORE,
+        cmd_auth_jwt_require,
+    ),
+    command(ngx_string!("auth_jwt_login_url"), ANY_LEVEL | NGX_CONF_TAKE12, cmd_auth_jwt_login_url),
+    command(
+        ngx_string!("auth_jwt_verify_cache"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        cmd_auth_jwt_verify_cache,
+    ),
     ngx_command_t::empty(),
 ];
+
+/// One directive of this module: every one is stored in the location configuration.
+const fn command(name: ngx_str_t, type_: u32, set: SetHandler) -> ngx_command_t {
+    ngx_command_t {
+        name,
+        type_: type_ as ngx_uint_t,
+        set: Some(set),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    }
+}
+
+type SetHandler =
+    unsafe extern "C" fn(*mut ngx_conf_t, *mut ngx_command_t, *mut c_void) -> *mut c_char;
 
 const DUPLICATE: *mut c_char = c"is duplicate".as_ptr().cast_mut();
 
