@@ -25,7 +25,7 @@ use std::cell::Cell;
 
 use serde_json::{json, Value};
 
-use auth_jwt_core::{validate, validate_cached, KeySet, Limits, VerifiedCache};
+use auth_jwt_core::{validate, validate_cached, Limits, VerifiedCache};
 
 use common::*;
 
@@ -129,20 +129,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn key_set() -> KeySet {
-    let f = fixtures();
-    keyset(&[
-        f.hmac.jwk(json!({"kid": "hs256"})),
-        f.hmac64.jwk(json!({"kid": "hs512"})),
-        f.rsa.jwk(json!({"kid": "rsa"})),
-        f.p256.jwk(json!({"kid": "ec256"})),
-        f.p384.jwk(json!({"kid": "ec384"})),
-        f.p521.jwk(json!({"kid": "ec521"})),
-        f.ed25519.jwk(json!({"kid": "ed25519"})),
-        f.ed448.jwk(json!({"kid": "ed448"})),
-    ])
-}
-
 fn signed(case: &Case) -> (Vec<u8>, u64) {
     let header = header(case.alg, case.kid);
     let claims = claims();
@@ -152,7 +138,7 @@ fn signed(case: &Case) -> (Vec<u8>, u64) {
 
 #[test]
 fn validate_allocates_only_what_decoding_needs() {
-    let keys = key_set();
+    let keys = every_key_type();
     let limits = Limits::default();
     for case in cases() {
         let (token, needs) = signed(&case);
@@ -165,7 +151,7 @@ fn validate_allocates_only_what_decoding_needs() {
 
 #[test]
 fn a_cached_token_allocates_nothing() {
-    let keys = key_set();
+    let keys = every_key_type();
     let limits = Limits::default();
     let mut cache = VerifiedCache::new(16);
     for case in cases() {
@@ -190,7 +176,7 @@ fn a_cached_token_allocates_nothing() {
 
 #[test]
 fn a_full_cache_replaces_entries_with_one_allocation_each() {
-    let keys = key_set();
+    let keys = every_key_type();
     let limits = Limits::default();
     let f = fixtures();
     let mut cache = VerifiedCache::new(4);
@@ -211,7 +197,7 @@ fn a_full_cache_replaces_entries_with_one_allocation_each() {
 
 #[test]
 fn garbage_is_refused_with_few_allocations() {
-    let keys = key_set();
+    let keys = every_key_type();
     let limits = Limits::default();
     for (token, expected) in [
         // No dots: refused before any decoding.

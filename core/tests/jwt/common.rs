@@ -211,6 +211,22 @@ impl Key {
     }
 }
 
+/// A key of every type, each under its own kid (used by the adversarial and allocation tests).
+#[allow(dead_code)]
+pub fn every_key_type() -> KeySet {
+    let f = fixtures();
+    keyset(&[
+        f.hmac.jwk(json!({"kid": "hs256"})),
+        f.hmac64.jwk(json!({"kid": "hs512"})),
+        f.rsa.jwk(json!({"kid": "rsa"})),
+        f.p256.jwk(json!({"kid": "ec256"})),
+        f.p384.jwk(json!({"kid": "ec384"})),
+        f.p521.jwk(json!({"kid": "ec521"})),
+        f.ed25519.jwk(json!({"kid": "ed25519"})),
+        f.ed448.jwk(json!({"kid": "ed448"})),
+    ])
+}
+
 pub fn keyset(jwks: &[Value]) -> KeySet {
     KeySet::from_json(json!({ "keys": jwks }).to_string().as_bytes()).unwrap()
 }
