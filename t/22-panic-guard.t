@@ -10,7 +10,7 @@
 # that the normal module (TEST_NGINX_LOAD_MODULES) ignores the header.
 #
 # Not data-driven on purpose: Test::Nginx::Socket sends one request per nginx start, and this
-# test needs several requests against one worker (t/lib/SimpleNginx.pm runs that nginx).
+# test needs several requests against one worker (t/lib/NginxRunner.pm runs that nginx).
 
 use strict;
 use warnings;
@@ -21,7 +21,7 @@ use File::Spec;
 use JSON::PP ();
 use Test::Nginx::Socket ();
 use JwtTest qw(jwt_sign now data_dir);
-use SimpleNginx;
+use NginxRunner;
 
 my $root = Cwd::abs_path(File::Spec->catdir(dirname(__FILE__), File::Spec->updir));
 
@@ -47,11 +47,6 @@ sub fault_build {
     return ($so, $nginx);
 }
 
-sub start_nginx { SimpleNginx->start(@_) }
-sub stop_nginx  { $_[0]->stop }
-sub get         { SimpleNginx::get(@_) }
-sub slurp       { SimpleNginx::slurp(@_) }
-
 # ---------------------------------------------------------------------------------------------
 my ($fault_so, $fault_nginx) = fault_build();
 plan skip_all => 'could not build the fault-injection module (cargo build failed)'
@@ -59,41 +54,46 @@ plan skip_all => 'could not build the fault-injection module (cargo build failed
 
 my $token = jwt_sign(alg => 'ES256', claims => { sub => 'alice', exp => now() + 3600 });
 my $data = data_dir();
-my $locations = <<"EOC";
+# /pid answers with the pid of the worker that serves the request.
+my $http = <<"EOC";
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /pid { return 200 "\$pid"; }
         location /t {
             auth_jwt "api";
             auth_jwt_key_file $data/jwks/all.json;
             empty_gif;
         }
         location /open { empty_gif; }
+    }
 EOC
-my @bearer = ("Authorization: Bearer $token");
-my @panic  = ('X-Auth-Jwt-Panic: 1');
+my @bearer = (Authorization => "Bearer $token");
+my @panic  = ('X-Auth-Jwt-Panic' => 1);
+sub body { my ($n, $path) = @_; return ($n->get($path))[2] }
 my $panic_body;
 
 {
-    my $n = start_nginx($fault_nginx, $fault_so, $locations);
-    my $port = $n->{port};
-    my $worker = get($port, '/pid')->{body};
+    my $n = NginxRunner->new(http => $http, nginx => $fault_nginx, module => $fault_so);
+    my $worker = body($n, '/pid');
     like($worker, qr/^\d+$/, "fault build: worker pid $worker");
 
-    is(get($port, '/t', @bearer)->{status}, 200, 'fault build: a valid token passes');
-    my $res = get($port, '/t', @bearer, @panic);
-    is($res->{status}, 500, 'forced panic: 500');
-    $panic_body = $res->{body};
-    is(get($port, '/t', @bearer)->{status}, 200, 'the next request on the same worker: 200');
-    is(get($port, '/t')->{status}, 401, 'the next request without a token: 401');
-    is(get($port, '/pid')->{body}, $worker, 'the worker is the same process (pid unchanged)');
+    is($n->status('/t', @bearer), 200, 'fault build: a valid token passes');
+    my ($status, undef, $body) = $n->get('/t', @bearer, @panic);
+    is($status, 500, 'forced panic: 500');
+    $panic_body = $body;
+    is($n->status('/t', @bearer), 200, 'the next request on the same worker: 200');
+    is($n->status('/t'), 401, 'the next request without a token: 401');
+    is(body($n, '/pid'), $worker, 'the worker is the same process (pid unchanged)');
 
-    my @statuses = map { get($port, '/t', @panic)->{status} } 1 .. 20;
+    my @statuses = map { $n->status('/t', @panic) } 1 .. 20;
     is_deeply(\@statuses, [(500) x 20], '20 panics in a row: 20 times 500');
-    is(get($port, '/t', @bearer)->{status}, 200, 'and still 200 afterwards');
-    is(get($port, '/open', @panic)->{status}, 200,
+    is($n->status('/t', @bearer), 200, 'and still 200 afterwards');
+    is($n->status('/open', @panic), 200,
        'a location without auth_jwt is not affected by the header');
-    is(get($port, '/pid')->{body}, $worker, 'still the same worker after 21 panics');
+    is(body($n, '/pid'), $worker, 'still the same worker after 21 panics');
 
-    stop_nginx($n);
-    my $log = slurp("$n->{prefix}/logs/error.log");
+    $n->stop;
+    my $log = $n->error_log;
     my @internal = $log =~ /^.*\[error\] \d+#\d+: \*\d+ auth_jwt: internal error while checking the token, client: 127\.0\.0\.1, server: [^,]*, request: "GET \/t HTTP\/1\.1".*$/mg;
     is(scalar @internal, 21, 'one [error] line per panic, naming the request')
         or diag($log);
@@ -111,12 +111,11 @@ my $panic_body;
 SKIP: {
     my $normal = (split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '')[0];
     skip 'TEST_NGINX_LOAD_MODULES is not set', 2 unless $normal && $ENV{TEST_NGINX_BINARY};
-    my $n = start_nginx(Test::Nginx::Socket::nginx_binary(),
-                        File::Spec->rel2abs($normal), $locations);
-    is(get($n->{port}, '/t', @bearer, @panic)->{status}, 200,
+    my $n = NginxRunner->new(http => $http, module => $normal);
+    is($n->status('/t', @bearer, @panic), 200,
        'normal build: X-Auth-Jwt-Panic is ignored (the feature is off)');
-    stop_nginx($n);
-    unlike(slurp("$n->{prefix}/logs/error.log"), qr/internal error|\[alert\]/,
+    $n->stop;
+    unlike($n->error_log, qr/internal error|\[alert\]/,
            'normal build: no internal error logged');
 }
 

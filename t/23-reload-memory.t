@@ -10,12 +10,10 @@ use strict;
 use warnings;
 use Test::More;
 use JwtTest qw(jwt_sign tamper now data_dir);
-use SimpleNginx;
-use Test::Nginx::Socket ();
+use NginxRunner qw(slurp);
 
 my $module = (split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '')[0];
 plan skip_all => 'TEST_NGINX_LOAD_MODULES is not set' unless $module;
-my $nginx = Test::Nginx::Socket::nginx_binary();
 
 my $data = data_dir();
 
@@ -31,10 +29,12 @@ my @malformed = (
 my @forged = (
     tamper($good),
     jwt_sign(alg => 'HS256', kid => 'rsa', claims => \%c,
-             secret => SimpleNginx::slurp("$data/keys/rsa.pub.pem")),
+             secret => slurp("$data/keys/rsa.pub.pem")),
 );
 
-my $n = SimpleNginx->start($nginx, File::Spec->rel2abs($module), <<"EOC");
+my $http = <<"EOC";
+    server {
+        listen 127.0.0.1:%%PORT%%;
         location /t {
             auth_jwt "api";
             auth_jwt_key_file $data/jwks/all.json;
@@ -43,45 +43,38 @@ my $n = SimpleNginx->start($nginx, File::Spec->rel2abs($module), <<"EOC");
         }
         location /nokeys { auth_jwt "api"; empty_gif; }
         large_client_header_buffers 4 64k;
+    }
 EOC
-my $port = $n->{port};
-
-sub edit_conf {
-    my ($edit) = @_;
-    my $file = "$n->{prefix}/conf/nginx.conf";
-    local $_ = SimpleNginx::slurp($file);
-    $edit->();
-    SimpleNginx::spit($file, $_);
-}
-my $bearer = sub { "Authorization: Bearer $_[0]" };
+my $n = NginxRunner->new(http => $http, module => $module);
+my $bearer = sub { (Authorization => "Bearer $_[0]") };
 
 my @seen;
 for my $round (1 .. 8) {
     # Rounds 3 and 4 run with a broken key file: 500 until the configuration is fixed again.
     # (The configuration changes, not the file: a changed file is hot-reloaded by the
     # workers on their own, see t/40-hot-reload.t.)
-    if ($round == 3) { edit_conf(sub { s{/jwks/all\.json}{/bad/missing-comma.json} }) }
-    if ($round == 5) { edit_conf(sub { s{/bad/missing-comma\.json}{/jwks/all.json} }) }
-    push @seen, $n->reload;
+    if ($round == 3) { $http =~ s{/jwks/all\.json}{/bad/missing-comma.json} }
+    if ($round == 5) { $http =~ s{/bad/missing-comma\.json}{/jwks/all.json} }
+    push @seen, $n->reload(http => $http);
     my $broken = $round == 3 || $round == 4;
     my $want = $broken ? 500 : 200;
-    is(SimpleNginx::get($port, '/t', $bearer->($good))->{status}, $want,
+    is($n->status('/t', $bearer->($good)), $want,
        "reload $round: a valid ES256 token: $want");
-    is(SimpleNginx::get($port, '/t', $bearer->($rsa))->{status}, $want,
+    is($n->status('/t', $bearer->($rsa)), $want,
        "reload $round: a valid RS256 token (second key file): $want");
-    my @codes = map { SimpleNginx::get($port, '/t', $bearer->($_))->{status} } @malformed;
+    my @codes = map { $n->status('/t', $bearer->($_)) } @malformed;
     is_deeply(\@codes, [(401) x @malformed], "reload $round: malformed tokens: 401 each");
-    @codes = map { SimpleNginx::get($port, '/t', $bearer->($_))->{status} } @forged;
+    @codes = map { $n->status('/t', $bearer->($_)) } @forged;
     is_deeply(\@codes, [($broken ? 500 : 401) x @forged],
               "reload $round: forged tokens: " . ($broken ? 500 : 401) . ' each');
-    is(SimpleNginx::get($port, '/nokeys', $bearer->($malformed[0]))->{status}, 401,
+    is($n->status('/nokeys', $bearer->($malformed[0])), 401,
        "reload $round: alg none where no key file applies: 401");
 }
 my %distinct = map { $_ => 1 } @seen;
 is(scalar keys %distinct, 8, 'each reload started a new worker');
 
 $n->stop;
-my $log = SimpleNginx::slurp("$n->{prefix}/logs/error.log");
+my $log = $n->error_log;
 unlike($log, qr/\[(alert|crit|emerg)\]/, 'no [alert], [crit] or [emerg]') or diag($log);
 unlike($log, qr/exited on signal/, 'no worker died');
 like($log, qr/auth_jwt_key_file "[^"]*missing-comma\.json" is unusable: JWK set is not valid JSON/,

@@ -9,7 +9,7 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 use JwtTest;
-use NginxRunner;
+use NginxRunner qw(slurp spit);
 
 my $DATA = JwtTest::data_dir();
 my %token = (
@@ -17,14 +17,6 @@ my %token = (
     ec256 => jwt_sign(alg => 'ES256', key => 'ec256', claims => { exp => now() + 3600 }),
 );
 sub bearer { (Authorization => "Bearer $token{$_[0]}") }
-
-sub slurp { local (@ARGV, $/) = @_; return <> }
-sub spit {
-    my ($file, $content) = @_;
-    open my $fh, '>', $file or die "$file: $!";
-    print $fh $content;
-    close $fh;
-}
 
 # A server whose /t needs a token verified with keys from $keyfile.
 sub server {
@@ -57,11 +49,11 @@ subtest 'in-place rewrite' => sub {
     my $file = "$work/inplace.json";
     copy("$DATA/jwks/rsa.json", $file);
     my $n = server($file);
-    is(($n->get('/t', bearer('rsa')))[0], 200, 'rsa token accepted');
-    is(($n->get('/t', bearer('ec256')))[0], 401, 'ec256 token refused before the change');
+    is($n->status('/t', bearer('rsa')), 200, 'rsa token accepted');
+    is($n->status('/t', bearer('ec256')), 401, 'ec256 token refused before the change');
     spit($file, slurp("$DATA/jwks/ec256.json"));    # truncate + write, same inode
     switches_within_a_second($n, 200, 'ec256', 'new key in force');
-    is(($n->get('/t', bearer('rsa')))[0], 401, 'old key gone');
+    is($n->status('/t', bearer('rsa')), 401, 'old key gone');
     ok($n->wait_for_log(qr/\[notice\].*auth_jwt: key file "\Q$file\E" reloaded: 1 keys/, 1), 'reload logged');
     $n->stop;
 };
@@ -70,11 +62,11 @@ subtest 'write to a temporary file, then rename over' => sub {
     my $file = "$work/rename.json";
     copy("$DATA/jwks/rsa.json", $file);
     my $n = server($file);
-    is(($n->get('/t', bearer('rsa')))[0], 200, 'rsa token accepted');
+    is($n->status('/t', bearer('rsa')), 200, 'rsa token accepted');
     spit("$file.tmp", slurp("$DATA/jwks/all.json"));
     rename "$file.tmp", $file or die $!;
     switches_within_a_second($n, 200, 'ec256', 'renamed file in force');
-    is(($n->get('/t', bearer('rsa')))[0], 200, 'keys of both rotations overlap in all.json');
+    is($n->status('/t', bearer('rsa')), 200, 'keys of both rotations overlap in all.json');
     $n->stop;
 };
 
@@ -87,13 +79,13 @@ subtest 'Kubernetes Secret volume: ..data symlink swap' => sub {
     symlink '..v1', "$dir/..data" or die $!;
     symlink '..data/jwk', "$dir/jwk" or die $!;
     my $n = server("$dir/jwk");
-    is(($n->get('/t', bearer('rsa')))[0], 200, 'rsa token accepted');
+    is($n->status('/t', bearer('rsa')), 200, 'rsa token accepted');
     copy("$DATA/jwks/ec256.json", "$dir/..v2/jwk");
     symlink '..v2', "$dir/..data_tmp" or die $!;
     rename "$dir/..data_tmp", "$dir/..data" or die $!;
     remove_tree("$dir/..v1");
     switches_within_a_second($n, 200, 'ec256', 'swapped secret in force');
-    is(($n->get('/t', bearer('rsa')))[0], 401, 'old secret no longer trusted');
+    is($n->status('/t', bearer('rsa')), 401, 'old secret no longer trusted');
     $n->stop;
 };
 
@@ -101,7 +93,7 @@ subtest 'delete gives 500, re-create restores' => sub {
     my $file = "$work/delete.json";
     copy("$DATA/jwks/rsa.json", $file);
     my $n = server($file);
-    is(($n->get('/t', bearer('rsa')))[0], 200, 'rsa token accepted');
+    is($n->status('/t', bearer('rsa')), 200, 'rsa token accepted');
     unlink $file;
     switches_within_a_second($n, 500, 'rsa', 'deleted key file gives 500');
     ok($n->wait_for_log(qr/\[error\].*key file "\Q$file\E" was removed/, 1), 'removal logged');
@@ -117,7 +109,7 @@ subtest 'a broken new file keeps the previous keys' => sub {
     spit($file, slurp("$DATA/bad/missing-comma.json"));
     ok($n->wait_for_log(qr/\[error\].*key file "\Q$file\E" not reloaded: .*; the previous keys stay in force/, 1.5),
         'broken file reported with its reason');
-    is(($n->get('/t', bearer('rsa')))[0], 200, 'previous keys still in force');
+    is($n->status('/t', bearer('rsa')), 200, 'previous keys still in force');
     spit($file, slurp("$DATA/jwks/ec256.json"));
     switches_within_a_second($n, 200, 'ec256', 'a fixed file is picked up');
     $n->stop;
@@ -142,7 +134,7 @@ subtest 'a slow writer is not taken for a broken file' => sub {
 subtest 'a directory that appears later' => sub {
     my $dir = "$work/later";
     my $n = server("$dir/jwks.json");
-    is(($n->get('/t', bearer('rsa')))[0], 500, 'missing directory: 500');
+    is($n->status('/t', bearer('rsa')), 500, 'missing directory: 500');
     make_path($dir);
     chmod 0755, $dir;
     copy("$DATA/jwks/rsa.json", "$dir/jwks.json");
@@ -164,7 +156,7 @@ subtest 'reloads leak neither threads nor file descriptors' => sub {
     is($count->($worker, 'task'), $tasks, 'same number of threads in the worker');
     is($count->($worker, 'fd'), $fds, 'same number of fds in the worker');
     is($count->($n->master_pid, 'fd'), $master_fds, 'same number of fds in the master');
-    is(($n->get('/t', bearer('rsa')))[0], 200, 'still serving');
+    is($n->status('/t', bearer('rsa')), 200, 'still serving');
     $n->stop;
 };
 
@@ -186,21 +178,21 @@ subtest 'key file names with variables' => sub {
         location /f { auth_jwt "files"; auth_jwt_key_file $dir/\$arg_f.json; empty_gif; }
     }
 HTTP
-    is(($n->get('/t?tenant=a', bearer('rsa')))[0], 200, 'tenant a: its keys');
-    is(($n->get('/t?tenant=b', bearer('ec256')))[0], 401, 'tenant b: not yet the ec256 key');
-    is(($n->get('/t?tenant=x', bearer('rsa')))[0], 500, 'no key file for the tenant: 500');
+    is($n->status('/t?tenant=a', bearer('rsa')), 200, 'tenant a: its keys');
+    is($n->status('/t?tenant=b', bearer('ec256')), 401, 'tenant b: not yet the ec256 key');
+    is($n->status('/t?tenant=x', bearer('rsa')), 500, 'no key file for the tenant: 500');
     ok($n->wait_for_log(qr/\[error\].*key file "" is unusable: the key file name is empty/, 1), 'empty name logged');
     copy("$DATA/jwks/ec256.json", "$dir/b.json.tmp");
     rename "$dir/b.json.tmp", "$dir/b.json" or die $!;
     my $elapsed = $n->wait_for_status(200, 1.0, '/t?tenant=b', bearer('ec256'));
     ok(defined $elapsed, 'a variable key file is reloaded too');
-    is(($n->get('/t?tenant=a', bearer('rsa')))[0], 200, 'tenant a unchanged');
+    is($n->status('/t?tenant=a', bearer('rsa')), 200, 'tenant a unchanged');
     # More distinct names than the per-worker cache holds: the oldest are dropped, the
     # worker keeps working and keeps no extra threads.
     my ($worker) = $n->worker_pids;
     my @tasks = glob "/proc/$worker/task/*";
     $n->get("/f?f=missing$_", bearer('rsa')) for 1 .. 300;
-    is(($n->get('/f?f=a', bearer('rsa')))[0], 200, 'a cached name after 300 others');
+    is($n->status('/f?f=a', bearer('rsa')), 200, 'a cached name after 300 others');
     is(scalar(my @after = glob "/proc/$worker/task/*"), scalar @tasks, 'no extra threads');
     $n->stop;
 };

@@ -12,21 +12,14 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use JwtTest;
-use NginxRunner;
+use NginxRunner qw(slurp spit);
 use Test::Nginx::Socket ();
 
 my $DATA = JwtTest::data_dir();
 my $exp  = now() + 3600;
 
 sub bearer { (Authorization => "Bearer $_[0]") }
-sub status_of { my ($n, $path, $token) = @_; return ($n->get($path, bearer($token)))[0] }
-
-sub spit {
-    my ($file, $content) = @_;
-    open my $fh, '>', $file or die "$file: $!";
-    print $fh $content;
-    close $fh;
-}
+sub status_of { my ($n, $path, $token) = @_; return $n->status($path, bearer($token)) }
 
 subtest 'claims and auth_jwt_require on every request, cached or not' => sub {
     my $admin = jwt_sign(alg => 'ES256', claims => { sub => 'ann', role => 'admin', exp => $exp });
@@ -90,8 +83,7 @@ subtest 'a key rotation invalidates cached tokens' => sub {
 HTTP
     is(status_of($n, '/t', $token), 200, 'accepted') for 1 .. 2;
     # Same kid "rsa", another key: the cached verification must not survive the new key set.
-    open my $in, '<', "$DATA/jwks/rsa-other.json" or die $!;
-    spit($file, do { local $/; <$in> });
+    spit($file, slurp("$DATA/jwks/rsa-other.json"));
     my $elapsed = $n->wait_for_status(401, 2, '/t', bearer($token));
     ok(defined $elapsed, 'refused after the key file changed') or diag($n->error_log);
     is(status_of($n, '/t', $token), 401, 'and stays refused');

@@ -1,28 +1,57 @@
 package NginxRunner;
 
-# A long-running nginx for tests that change things while it serves (key files, reloads),
-# which the data-driven Test::Nginx::Socket blocks cannot express. Core Perl only.
+# One running nginx (a master and one worker) for tests that the data-driven
+# Test::Nginx::Socket blocks cannot express, because they send several requests to the same
+# worker or change things while it serves (key files, reloads): t/22, t/23, t/40, t/50 and
+# bench/key-rotation-stress. Core Perl only.
 #
-#   my $n = NginxRunner->new(http => $http_block_text);   # '%%PORT%%' is replaced
-#   my ($status, $headers) = $n->get('/t', Authorization => "Bearer $tok");
-#   $n->reload; $n->worker_pids; $n->error_log; $n->stop;
+#   my $n = NginxRunner->new(http => $http_block);   # '%%PORT%%' in it becomes $n->port
+#   my $n = NginxRunner->new(http => ..., nginx => $binary, module => $so);  # another build
+#   my ($status, $head, $body) = $n->get('/t', Authorization => "Bearer $tok");
+#   my $status = $n->status('/t', Authorization => "Bearer $tok");
+#   $n->wait_for_status(401, 1.0, '/t', ...);  $n->wait_for_log(qr/.../, 1);  $n->error_log;
+#   my $new_worker = $n->reload;  $n->reload(http => $changed_block);
+#   $n->master_pid;  $n->worker_pids;  $n->dir;  $n->stop;
+#   use NginxRunner qw(slurp spit);
+#
+# Under TEST_NGINX_USE_VALGRIND nginx runs with the valgrind prefix of Test::Nginx::Socket
+# (scripts/sanitize sets it), and the time limits of starting, reloading, stopping and of one
+# request grow tenfold. The time limits a test passes in (wait_for_*) are its assertions and
+# stay as they are. KEEP_SERVROOT=1 keeps the prefix directories.
 
 use strict;
 use warnings;
 
+use Exporter 'import';
+use File::Spec;
 use File::Temp ();
 use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 use Test::Nginx::Socket ();
 
+our @EXPORT_OK = qw(slurp spit);
+
+# Valgrind runs nginx ~10-50 times slower.
+my $Slow = $ENV{TEST_NGINX_USE_VALGRIND} ? 10 : 1;
+
+# nginx and module default to TEST_NGINX_BINARY and TEST_NGINX_LOAD_MODULES; t/22 passes the
+# fault-injection build instead.
 sub new {
     my ($class, %args) = @_;
     my $dir = File::Temp::tempdir('ngx-auth-jwt-run-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_SERVROOT});
-    chmod 0755, $dir;
+    chmod 0755, $dir;    # tempdir makes it 0700; any worker user may read it, as in the harness
     mkdir "$dir/$_" for qw(conf logs html);
-    my $self = bless { dir => $dir, port => _free_port(), http => $args{http} }, $class;
-    $self->write_conf;
+    my $self = bless {
+        dir     => $dir,
+        port    => _free_port(),
+        http    => $args{http},
+        nginx   => $args{nginx} // Test::Nginx::Socket::nginx_binary(),
+        modules => defined $args{module}
+            ? 'load_module ' . File::Spec->rel2abs($args{module}) . ";\n"
+            : Test::Nginx::Socket::load_module_lines(),
+    }, $class;
+    $self->_write_conf;
     $self->start;
     return $self;
 }
@@ -30,14 +59,16 @@ sub new {
 sub dir  { $_[0]{dir} }
 sub port { $_[0]{port} }
 
-sub write_conf {
+sub _write_conf {
     my ($self) = @_;
     (my $http = $self->{http}) =~ s/%%PORT%%/$self->{port}/g;
+    # As root, workers would run as nobody, who cannot read the tests' 0700 temporary dirs.
     my $user = $> == 0 ? 'user root;' : '';
-    my $modules = Test::Nginx::Socket::load_module_lines();
-    _spit("$self->{dir}/conf/nginx.conf", <<"CONF");
-$modules
-daemon on;
+    # daemon off: nginx stays our child, so start notices when it dies and stop can wait for
+    # it to exit (valgrind writes its report only then).
+    spit("$self->{dir}/conf/nginx.conf", <<"CONF");
+$self->{modules}
+daemon off;
 master_process on;
 worker_processes 1;
 $user
@@ -46,25 +77,40 @@ pid logs/nginx.pid;
 events { worker_connections 64; }
 http {
     access_log off;
-    client_body_temp_path temp_body;
     $http
 }
 CONF
 }
 
-sub _nginx { my ($self, @args) = @_; return system(Test::Nginx::Socket::nginx_binary(), '-p', $self->{dir}, '-c', 'conf/nginx.conf', @args) }
-
+# Starts nginx (new does; again after stop) and returns once a worker runs and the port
+# accepts connections.
 sub start {
     my ($self) = @_;
-    $self->_nginx() == 0 or die "nginx did not start:\n" . $self->error_log;
-    my $deadline = time + 5;
-    until ($self->master_pid && $self->_has_workers && $self->_connects) {
-        die "nginx did not come up:\n" . $self->error_log if time > $deadline;
+    my $dir = $self->{dir};
+    my @valgrind = Test::Nginx::Socket->can('_valgrind') ? Test::Nginx::Socket::_valgrind() : ();
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDIN,  '<',  '/dev/null';
+        open STDOUT, '>>', "$dir/logs/stdout.log";
+        open STDERR, '>>', "$dir/logs/stderr.log";
+        # -e: messages from before the configuration is read go to error.log too.
+        exec(@valgrind, $self->{nginx}, '-p', "$dir/", '-c', 'conf/nginx.conf',
+             '-e', "$dir/logs/error.log") or POSIX::_exit(127);
+    }
+    $self->{pid} = $pid;
+    my $deadline = time + 10 * $Slow;
+    until ($self->worker_pids && $self->_connects) {
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            delete $self->{pid};
+            # stderr.log has what came before the error log was open (valgrind's complaints, a
+            # failed exec).
+            die "nginx exited at start:\n" . $self->error_log . slurp("$dir/logs/stderr.log");
+        }
+        die "nginx did not come up within " . 10 * $Slow . " s:\n" . $self->error_log
+            if time > $deadline;    # DESTROY stops it
         sleep 0.02;
     }
 }
-
-sub _has_workers { my @w = $_[0]->worker_pids; return scalar @w }
 
 sub _connects {
     my ($self) = @_;
@@ -75,13 +121,10 @@ sub _connects {
 
 sub master_pid {
     my ($self) = @_;
-    open my $fh, '<', "$self->{dir}/logs/nginx.pid" or return;
-    my $pid = <$fh>;
-    return unless defined $pid && $pid =~ /^(\d+)/;
-    return kill(0, $1) ? $1 : undef;
+    return $self->{pid} && kill(0, $self->{pid}) ? $self->{pid} : undef;
 }
 
-# Worker pids: the master's children (from /proc).
+# Worker pids: the master's children (from /proc), ascending.
 sub worker_pids {
     my ($self) = @_;
     my $master = $self->master_pid or return;
@@ -92,48 +135,56 @@ sub worker_pids {
         push @pids, $1 if $line =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
     }
     @pids = sort { $a <=> $b } @pids;
-    return @pids;
+    return @pids;    # an array, not sort: in scalar context the number of workers
 }
 
-# Sends SIGHUP and waits until the old workers are gone and a new one serves.
+# SIGHUP, after writing the configuration anew if `http => $block` is given. Returns the pid of
+# the new worker once every old worker has exited: until then an old one may still accept a
+# connection or two.
 sub reload {
-    my ($self) = @_;
-    my @old = $self->worker_pids;
+    my ($self, %args) = @_;
+    if (defined $args{http}) {
+        $self->{http} = $args{http};
+        $self->_write_conf;
+    }
+    my %old = map { $_ => 1 } $self->worker_pids;
     kill 'HUP', $self->master_pid;
-    my $deadline = time + 10;
+    my $deadline = time + 10 * $Slow;
     while (1) {
         my @now = $self->worker_pids;
-        my %old = map { $_ => 1 } @old;
-        last if @now && !grep { $old{$_} } @now;
-        die "reload did not replace the workers" if time > $deadline;
+        return $now[0] if @now && !grep { $old{$_} } @now;
+        die "reload did not replace the workers:\n" . $self->error_log if time > $deadline;
         sleep 0.05;
     }
-    sleep 0.05 until $self->_connects;
 }
 
+# One GET on its own connection: (status, response head, body); status 0 if nginx cannot be
+# reached. @headers are name => value pairs, sent in that order. HTTP/1.1 as clients send it
+# (t/22 checks the request line nginx logs); Connection: close ends the response.
 sub get {
-    my ($self, $path, %headers) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Timeout => 5)
-        or return (0, '');
-    my $req = "GET $path HTTP/1.0\r\nHost: localhost\r\n";
-    $req .= "$_: $headers{$_}\r\n" for sort keys %headers;
+    my ($self, $path, @headers) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Timeout => 5 * $Slow)
+        or return (0, '', '');
+    my $req = "GET $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    while (my ($name, $value) = splice @headers, 0, 2) { $req .= "$name: $value\r\n" }
     print $s "$req\r\n";
     local $/;
     my $response = <$s> // '';
     close $s;
     my ($status) = $response =~ m{^HTTP/1\.\d (\d{3})};
-    my ($head) = split /\r\n\r\n/, $response, 2;
-    return ($status // 0, $head // '');
+    my ($head, $body) = split /\r\n\r\n/, $response, 2;
+    return ($status // 0, $head // '', $body // '');
 }
+
+sub status { my ($self, @request) = @_; return ($self->get(@request))[0] }
 
 # Polls `get` until the status is $want or $timeout seconds pass; returns the elapsed seconds
 # (undef on time-out).
 sub wait_for_status {
-    my ($self, $want, $timeout, $path, %headers) = @_;
+    my ($self, $want, $timeout, $path, @headers) = @_;
     my $start = time;
     while (1) {
-        my ($status) = $self->get($path, %headers);
-        return time - $start if $status == $want;
+        return time - $start if $self->status($path, @headers) == $want;
         return undef if time - $start > $timeout;
         sleep 0.02;
     }
@@ -141,9 +192,8 @@ sub wait_for_status {
 
 sub error_log {
     my ($self) = @_;
-    open my $fh, '<', "$self->{dir}/logs/error.log" or return '';
-    local $/;
-    return <$fh>;
+    my $file = "$self->{dir}/logs/error.log";
+    return -e $file ? slurp($file) : '';
 }
 
 # Waits up to $timeout seconds for a line matching $re in error.log.
@@ -157,14 +207,20 @@ sub wait_for_log {
     }
 }
 
+# SIGQUIT (graceful: valgrind's leak report needs a normal exit), then SIGKILL to the master
+# and its workers: a killed master would leave its worker serving the port.
 sub stop {
     my ($self) = @_;
     my $master = $self->master_pid or return;
     my @workers = $self->worker_pids;
     kill 'QUIT', $master;
-    my $deadline = time + 5;
-    sleep 0.02 while kill(0, $master, @workers) && time < $deadline;
-    kill 'KILL', $master, @workers if kill(0, $master, @workers);
+    my $deadline = time + 10 * $Slow;
+    sleep 0.02 until waitpid($master, POSIX::WNOHANG()) != 0 || time > $deadline;
+    if (kill 0, $master) {
+        kill 'KILL', $master, @workers;
+        waitpid($master, 0);
+    }
+    delete $self->{pid};
 }
 
 sub DESTROY { $_[0]->stop }
@@ -177,11 +233,18 @@ sub _free_port {
     return $port;
 }
 
-sub _spit {
+sub slurp {
+    my ($file) = @_;
+    open my $fh, '<', $file or die "$file: $!";
+    local $/;
+    return scalar <$fh>;
+}
+
+sub spit {
     my ($file, $content) = @_;
     open my $fh, '>', $file or die "$file: $!";
     print $fh $content;
-    close $fh;
+    close $fh or die "$file: $!";
 }
 
 1;
