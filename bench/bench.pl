@@ -7,7 +7,8 @@
 # and optionally BENCH_DURATION (seconds per run, default 5), BENCH_ROUNDS (default 3: every
 # scenario runs once per round, rounds interleave, the run with the least worker CPU per
 # request is kept), BENCH_CONNECTIONS (default 8), BENCH_ONLY (regex over scenario names),
-# BENCH_MEMORY=0 (skip the 1,000,000-request run), BENCH_PROFILE=0 (skip perf), BENCH_PIN=1,
+# BENCH_MEMORY=0 (skip the 1,000,000-request run), BENCH_PROFILE=0 (skip perf), BENCH_PIN
+# (shared, split or off; see below),
 # BENCH_OUT (default bench/out). See bench/README.md.
 use strict;
 use warnings;
@@ -33,23 +34,43 @@ my $clk_tck  = `getconf CLK_TCK` + 0 || 100;
 my $ALGS_REPEATED = [qw(RS256 PS256 ES256 ES384 EdDSA HS256)];
 my $ALGS_DISTINCT = [qw(RS256 PS256 ES256 ES384 ES512 EdDSA EdDSA-Ed448 HS256)];
 my $DISTINCT      = 1000;
-# BENCH_PIN=1: the worker runs on CPU 0 and wrk on CPU 1. Off by default: measured on the
-# 2-vCPU benchmark VM, pinning made CPU-heavy rows ~35% dearer (every response then wakes an
-# idle wrk on the other CPU, an inter-processor interrupt that the worker's send pays for).
-my $pin = ($ENV{BENCH_PIN} // 0) && `nproc` >= 2;
+# Where the worker and wrk run (BENCH_PIN):
+#   shared (default)  both on CPU 0, wrk at the idle scheduling class (chrt --idle).
+#   split             the worker on CPU 0, wrk on CPU 1.
+#   off               wherever the scheduler puts them.
+# Why shared: the cost measured is the worker's CPU time, and part of it is the kernel waking
+# wrk, which depends on how wrk and the worker take turns, not on the module. Measured on the
+# 2-vCPU benchmark VM with perf:
+# - unpinned or split, a worker that answers slowly finds wrk asleep on the other CPU, and
+#   each response's wake-up is an inter-processor interrupt costing the worker ~8 µs of kernel
+#   time (sock_def_readable -> _raw_spin_unlock_irqrestore); the fast baseline keeps wrk busy
+#   and mostly does not pay it, so it would be counted as module overhead;
+# - on one CPU at the normal class, each response lets wrk preempt a slow worker (~1 preemption
+#   per request against 0.05 for the baseline), a context switch charged to the worker;
+# - on one CPU with wrk at the idle class, wrk runs only when the worker waits for events: it
+#   takes every response and sends the next requests in one go, whatever the row, and the
+#   worker's kernel time per request was the same (7.4 µs) for the baseline and for distinct
+#   RS256. A remote client is woken by nobody's CPU but its own.
+my $pin = $ENV{BENCH_PIN} // 'shared';
+$pin = 'off' if $pin eq '0' || ($pin eq 'split' && `nproc` < 2);
+die "BENCH_PIN must be shared, split or off\n" unless $pin =~ /^(shared|split|off)$/;
 
 make_path("$out/tokens", "$out/nginx/conf", "$out/nginx/logs");
 chmod 0755, $out, "$out/nginx", "$out/nginx/conf", "$out/nginx/logs";
 
 # --- raw verification times from the microbenchmark -------------------------------------
+# $raw_ns{$alg}: one signature verified again and again; $raw_ns{"$alg distinct"}: 1,000
+# distinct signatures in turn (what the "distinct" rows send).
 my %raw_ns;
 if (my $csv = $ENV{MICROBENCH_CSV}) {
     open(my $fh, '<', $csv) or die "$csv: $!";
-    my $head = <$fh>;
+    my @head = split /,/, scalar <$fh> =~ s/\s+$//r;
     while (<$fh>) {
         chomp;
-        my ($alg, $raw) = split /,/;
-        $raw_ns{$alg} = $raw;
+        my %col;
+        @col{@head} = split /,/;
+        $raw_ns{ $col{alg} } = $col{raw_verify_ns};
+        $raw_ns{"$col{alg} distinct"} = $col{raw_verify_distinct_ns} // $col{raw_verify_ns};
     }
 }
 
@@ -109,7 +130,7 @@ my $port = do {
 
 sub write_conf {
     my ($with_cache) = @_;
-    my $affinity = $pin ? 'worker_cpu_affinity 01;' : '';
+    my $affinity = $pin eq 'off' ? '' : 'worker_cpu_affinity 01;';
     my $nocache = $with_cache ? 'auth_jwt_verify_cache off;' : '';
     my $small   = $with_cache ? 'auth_jwt_verify_cache 256;' : '';
     open(my $fh, '>', "$out/nginx/conf/nginx.conf") or die $!;
@@ -230,7 +251,9 @@ sub wrk_run {
     local @ENV{ keys %env } = values %env;
     my $cpu0 = worker_cpu();
     my $csw0 = worker_preemptions();
-    my @cmd = (($pin ? ('taskset', '-c', '1') : ()), 'wrk', '-t1', "-c$conns", "-d${seconds}s", '--timeout', '5s', '-s',
+    my @taskset = { shared => [qw(taskset -c 0 chrt --idle 0)], split => [qw(taskset -c 1)],
+                    off => [] }->{$pin}->@*;
+    my @cmd = (@taskset, 'wrk', '-t1', "-c$conns", "-d${seconds}s", '--timeout', '5s', '-s',
                "$Bin/wrk.lua", "http://127.0.0.1:$port$path", '--', $tokens // '-');
     open(my $wrk, '-|', @cmd) or die "wrk: $!";
     my %r;
@@ -247,8 +270,9 @@ sub wrk_run {
 }
 
 # --- scenarios -------------------------------------------------------------------------------
-# name, location, token file, expected status, alg whose raw verification is subtracted (only
-# where every request verifies a signature), what the row measures.
+# name, location, token file, expected status, the raw verification time subtracted ("ALG" or
+# "ALG distinct", see %raw_ns; only where every request verifies a signature), what the row
+# measures.
 #
 # The baselines send a token to a location without auth_jwt, so that nginx parses the same
 # kind of request as in the other rows: "baseline" the shortest token of the run (HS256, 267
@@ -264,7 +288,7 @@ for my $alg (@$ALGS_REPEATED) {
         $has_cache ? 'same token, verified-signature cache (default)' : 'same token'];
 }
 for my $alg (@$ALGS_DISTINCT) {
-    push @scenarios, ["distinct $alg", '/jwt-nocache', $tokens{"distinct-$alg"}, 200, $alg,
+    push @scenarios, ["distinct $alg", '/jwt-nocache', $tokens{"distinct-$alg"}, 200, "$alg distinct",
         "$DISTINCT tokens, cache off: every request parses and verifies"];
 }
 push @scenarios,
@@ -525,7 +549,8 @@ print "\n$profile_md" if $profile_md;
 print $memory, "\n" if $memory;
 print "machine: $cpu, ", `nproc` =~ s/\n//r, " cores, load average $load (other processes share it)\n";
 print "run: $rounds rounds of $duration s per scenario, wrk -t1 -c$conns, nginx worker_processes 1",
-    ($pin ? ', worker on CPU 0, wrk on CPU 1' : ''), "\n";
+    { shared => ', worker and wrk both on CPU 0 (wrk at the idle class)', split => ', worker on CPU 0, wrk on CPU 1',
+      off => ', not pinned' }->{$pin}, "\n";
 print "files: $out/results.csv, $out/results.md, $out/results.png",
     ($profile_md ? ", $out/profile.md" : ''),
     ($memory ? ", $out/memory.txt" : ''), "\n";
