@@ -73,13 +73,17 @@ pub(crate) fn decode(input: &[u8]) -> Result<Vec<u8>, Base64Error> {
         return Err(Base64Error::Length);
     }
 
-    // Every byte is in the alphabet from here on.
+    // Every byte is in the alphabet from here on. The output is sized once and filled in
+    // place, 3 bytes per 4 characters, with no capacity check per chunk.
     let value = |acc: u32, &b: &u8| (acc << 6) | u32::from(DECODE[usize::from(b)]);
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let full = input.len() / 4;
+    // Room for the 1 or 2 bytes of a partial last chunk too, so they never reallocate.
+    let mut out = Vec::with_capacity(full * 3 + 2);
+    out.resize(full * 3, 0);
     let mut chunks = input.chunks_exact(4);
-    for chunk in &mut chunks {
+    for (chunk, bytes) in (&mut chunks).zip(out.chunks_exact_mut(3)) {
         let acc = chunk.iter().fold(0, value);
-        out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+        bytes.copy_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
     }
 
     let rest = chunks.remainder();

@@ -34,17 +34,19 @@ impl<'a> Jws<'a> {
             return Err(Rejection::TooLong { limit: limits.max_token_bytes });
         }
 
-        let mut parts = token.split(|&b| b == b'.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // memchr finds the dots a word at a time; a byte-by-byte split was a tenth of the
+        // parse of a 600-byte token.
+        let mut dots = memchr::memchr_iter(b'.', token);
+        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
             // A JWE compact serialization has five parts (RFC 7516 §7.1).
-            return Err(if token.iter().filter(|&&b| b == b'.').count() == 4 {
+            return Err(if memchr::memchr_iter(b'.', token).count() == 4 {
                 Rejection::Encrypted
             } else {
                 Rejection::PartCount
             });
         };
+        let (header_b64, payload_b64, signature_b64) =
+            (&token[..first], &token[first + 1..second], &token[second + 1..]);
         // An empty signature is what an `alg: none` token looks like; refuse it as malformed
         // before even looking at the header.
         for (part, b64) in [
@@ -63,9 +65,8 @@ impl<'a> Jws<'a> {
         let signature = base64url::decode(signature_b64)
             .map_err(|e| Rejection::Base64 { part: Part::Signature, reason: e.reason() })?;
 
-        // Both parts and the dot between them; the lengths come from the split above.
-        let signing_input =
-            token.get(..header_b64.len() + 1 + payload_b64.len()).ok_or(Rejection::PartCount)?;
+        // Both parts and the dot between them.
+        let signing_input = &token[..second];
 
         Ok(Jws { header, claims, alg, signing_input, signature })
     }
