@@ -13,7 +13,8 @@
 use strict;
 use warnings;
 use FindBin qw($Bin);
-use lib "$Bin/../t/lib";
+use lib "$Bin/../t/lib", "$Bin/lib";
+use CpuCategory qw(category);
 use File::Path qw(make_path);
 use HTTP::Tiny;
 use IO::Socket::INET;
@@ -427,13 +428,7 @@ if (($ENV{BENCH_PROFILE} // 1) && system('perf --version >/dev/null 2>&1') == 0)
         for (`perf report -i $data --no-children --sort dso,sym --stdio -g none 2>/dev/null`) {
             next unless /^\s+([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*?)\s*$/;
             my ($pct, $dso, $sym) = ($1, $2, $4);
-            my $c = $dso =~ /kernel/              ? 'kernel'
-                  : $dso eq 'nginx'               ? 'nginx'
-                  : $dso =~ /^libc\b/             ? 'libc'
-                  : $dso =~ /libcrypto/           ? 'crypto'
-                  : $dso =~ /ngx_auth_jwt/        ? (crypto_symbol($sym) ? 'crypto' : 'module')
-                  :                                 'other';
-            $cat{$c} += $pct;
+            $cat{ category($dso, $sym) } += $pct;
         }
         my $total = 0;
         $total += $_ for values %cat;
@@ -453,16 +448,6 @@ if (($ENV{BENCH_PROFILE} // 1) && system('perf --version >/dev/null 2>&1') == 0)
     open(my $pf, '>', "$out/profile.md") or die $!;
     print $pf $profile_md;
     close $pf;
-}
-
-# Crypto library code inside our module: aws-lc (statically linked C and assembly: every
-# symbol without a Rust path), the aws-lc-rs wrappers, and the RustCrypto HMAC/SHA-2 of HS*.
-# Everything else in the module is ours: parsing, the cache, the nginx glue, and the Rust
-# standard library and crates they use (serde_json, indexmap).
-sub crypto_symbol {
-    my ($sym) = @_;
-    return 1 unless $sym =~ /::/;
-    return $sym =~ /^<?(?:&(?:mut )?)?(?:aws_lc_rs|aws_lc_sys|sha2|hmac|digest|block_buffer|subtle)::/;
 }
 
 # --- memory: worker RSS after 100,000 and after 1,000,000 requests ----------------------

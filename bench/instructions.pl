@@ -1,0 +1,208 @@
+#!/usr/bin/env perl
+# Instructions per request, counted by callgrind: the noise-free companion of bench.pl's
+# timings. On a shared VM the same microbenchmark varies by 10-20% from one run to the next,
+# more than the module's whole overhead for the slow algorithms; instruction counts do not
+# vary, and they split a request exactly between the crypto library, our code, libc and
+# nginx (user space only: callgrind does not see the kernel).
+#
+# bench/run calls it after bench.pl (which mints the tokens) with NGINX_BIN and MODULE_SO set.
+# It runs nginx (one process) under callgrind, and per scenario sends CALLGRIND_WARMUP
+# requests (default 200), zeroes the counters, sends CALLGRIND_REQUESTS (default 1000) over one
+# connection, and dumps the counters. Writes $BENCH_OUT/instructions.{csv,md}.
+use strict;
+use warnings;
+use FindBin qw($Bin);
+use lib "$Bin/lib";
+use CpuCategory qw(category);
+use POSIX ();
+use Time::HiRes qw(sleep);
+
+my $out      = $ENV{BENCH_OUT} || "$Bin/out";
+my $nginx    = $ENV{NGINX_BIN} or die "NGINX_BIN is not set (run bench/run)\n";
+my $module   = $ENV{MODULE_SO} or die "MODULE_SO is not set (run bench/run)\n";
+my $warmup   = $ENV{CALLGRIND_WARMUP} || 200;
+my $requests = $ENV{CALLGRIND_REQUESTS} || 1000;
+my $only     = $ENV{BENCH_ONLY};
+my $keys     = "$Bin/../t/data/jwks/all.json";
+my $tokens   = "$out/tokens";
+my $dir      = "$out/callgrind";
+
+# name, location, token file, whose instructions are the row's baseline (see bench.pl: the
+# longest baseline token not longer than the row's).
+my @scenarios = (
+    ['baseline',      '/none', 'repeated-HS256.txt', undef],
+    ['baseline long', '/none', 'repeated-RS256.txt', undef],
+    ['repeated RS256', '/jwt', 'repeated-RS256.txt', 'baseline long'],
+    (map { ["distinct $_->[0]", '/jwt-nocache', "distinct-$_->[0].txt", $_->[1]] }
+        ['RS256', 'baseline long'], ['PS256', 'baseline long'], ['ES256', 'baseline'],
+        ['ES384', 'baseline'], ['ES512', 'baseline'], ['EdDSA', 'baseline'],
+        ['EdDSA-Ed448', 'baseline'], ['HS256', 'baseline']),
+    ['garbage', '/jwt', 'garbage-572.txt', 'baseline long'],
+);
+@scenarios = grep { $_->[0] =~ /^baseline/ || $_->[0] =~ /$only/ } @scenarios if $only;
+-s "$tokens/$_->[2]" or die "$tokens/$_->[2] is missing: run bench/run (bench.pl mints it)\n"
+    for @scenarios;
+
+system("rm -rf '$dir'") == 0 or die;
+mkdir $_ or die "$_: $!" for $dir, "$dir/conf", "$dir/logs";
+chmod 0755, $dir, "$dir/logs";
+my $port = free_port();
+open(my $conf, '>', "$dir/conf/nginx.conf") or die $!;
+print $conf <<"EOF";
+# Written by bench/instructions.pl: one process, so that callgrind sees every request.
+load_module $module;
+daemon off;
+master_process off;
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events { worker_connections 64; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$port;
+        location = /none { empty_gif; }
+        location = /jwt { auth_jwt "bench"; auth_jwt_key_file $keys; empty_gif; }
+        location = /jwt-nocache {
+            auth_jwt "bench"; auth_jwt_key_file $keys; auth_jwt_verify_cache off;
+            empty_gif;
+        }
+    }
+}
+EOF
+close $conf;
+
+my $pid = fork // die "fork: $!";
+if (!$pid) {
+    open(STDOUT, '>', "$dir/logs/valgrind.log") or die $!;
+    open(STDERR, '>&', \*STDOUT) or die $!;
+    # One dump per thread: the key file watcher's thread is left out (it polls on the wall
+    # clock, and under callgrind requests are ~50 times slower than that clock).
+    exec('valgrind', '--tool=callgrind', "--callgrind-out-file=$dir/callgrind.out",
+         '--separate-threads=yes', $nginx, '-p', "$dir/", '-c', 'conf/nginx.conf',
+         '-e', 'logs/error.log') or POSIX::_exit(127);
+}
+END { if ($pid) { kill 'QUIT', $pid; waitpid $pid, 0 } }
+wait_for_port($port) or die "nginx under callgrind did not start; see $dir/logs/\n";
+
+my %rows;
+for my $s (@scenarios) {
+    my ($name, $path, $file) = @$s;
+    send_requests($path, "$tokens/$file", $warmup);
+    callgrind_control('-z');
+    send_requests($path, "$tokens/$file", $requests);
+    my @before = glob "$dir/callgrind.out.*-01";
+    callgrind_control('-d');
+    my $dump = wait_for_new_dump(\@before) or die "callgrind wrote no dump for $name\n";
+    my %ir = split_by_category($dump);
+    $rows{$name} = { map { $_ => $ir{$_} / $requests } keys %ir };
+    printf STDERR "instructions  %-22s %9.0f per request\n", $name, $rows{$name}{total};
+}
+
+# --- report ----------------------------------------------------------------------------------
+my @cats = qw(crypto module libc nginx other);
+open(my $csv, '>', "$out/instructions.csv") or die $!;
+print $csv join(',', 'scenario', 'total', @cats, 'overhead', 'compared_with'), "\n";
+my $md = "| scenario (callgrind) | instructions/req | crypto | module code | libc | nginx "
+    . "| other | overhead |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
+for my $s (@scenarios) {
+    my ($name, undef, undef, $vs) = @$s;
+    my $r = $rows{$name};
+    # The issue's formula, in instructions: the row, minus its baseline, minus the crypto.
+    my $overhead = $vs ? $r->{total} - $rows{$vs}{total} - ($r->{crypto} // 0) : undef;
+    printf $csv "%s,%.0f,%s,%s,%s\n", $name, $r->{total},
+        join(',', map { sprintf '%.0f', $r->{$_} // 0 } @cats),
+        defined $overhead ? sprintf('%.0f', $overhead) : '', $vs // '';
+    $md .= sprintf "| %s | %.0f | %s | %s |\n", $name, $r->{total},
+        join(' | ', map { sprintf '%.0f', $r->{$_} // 0 } @cats),
+        defined $overhead ? sprintf('%.0f', $overhead) : '-';
+}
+close $csv;
+open(my $mdf, '>', "$out/instructions.md") or die $!;
+print $mdf $md;
+close $mdf;
+print "\n$md\noverhead: instructions/req - its baseline's - crypto (user space; callgrind,"
+    . " $requests requests per row after $warmup warm-up)\n";
+
+# --- helpers ---------------------------------------------------------------------------------
+sub free_port {
+    require IO::Socket::INET;
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
+        or die "no free port: $!";
+    return $s->sockport;
+}
+
+sub wait_for_port {
+    my ($p) = @_;
+    for (1 .. 600) {    # valgrind starts nginx in a few seconds; allow a minute
+        return 1 if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$p", Timeout => 1);
+        sleep 0.1;
+    }
+    return 0;
+}
+
+# Exactly $n requests over one connection (wrk.lua stops after BENCH_STOP_AFTER responses).
+sub send_requests {
+    my ($path, $file, $n) = @_;
+    local $ENV{BENCH_STOP_AFTER} = $n;
+    my $result = `wrk -t1 -c1 -d600s --timeout 30s -s '$Bin/wrk.lua' 'http://127.0.0.1:$port$path' -- '$file'`;
+    my ($got) = $result =~ /BENCH requests=(\d+)/;
+    die "wrk sent ${\($got // 0)} of $n requests to $path\n" unless ($got // 0) == $n;
+}
+
+sub callgrind_control {
+    my ($what) = @_;
+    system("callgrind_control $what $pid >/dev/null 2>&1") == 0
+        or die "callgrind_control $what failed\n";
+}
+
+sub wait_for_new_dump {
+    my ($before) = @_;
+    my %old = map { $_ => 1 } @$before;
+    for (1 .. 300) {
+        # Thread 1 is nginx's own (the one that serves requests).
+        my ($new) = grep { !$old{$_} && -s $_ } glob "$dir/callgrind.out.*-01";
+        return $new if $new;
+        sleep 0.1;
+    }
+    return undef;
+}
+
+# Instructions per category from a callgrind dump. The format: "ob=" names the object and
+# "fn=" the function that the following cost lines ("<line> <Ir>") belong to (their self
+# cost); "cob="/"cfn=" name a callee and "calls=" is followed by one line with the inclusive
+# cost of that call. Those call lines are skipped, except calls from our library (the crypto
+# or our own code) into libc: malloc, memcpy and the like done for the crypto or for our code
+# are counted with it, not with nginx's own libc calls. Names are compressed: "(id) name" the
+# first time, "(id)" after.
+sub split_by_category {
+    my ($file) = @_;
+    my (%names, %ir, $ob, $fn, $callee_ob, $in_call);
+    open(my $fh, '<', $file) or die "$file: $!";
+    while (<$fh>) {
+        if (/^(c?)(ob|fn|fi|fl|fe)=\((\d+)\)(?: (.*))?$/) {
+            my ($callee, $kind, $id, $name) = ($1, $2, $3, $4);
+            $name = defined $name ? ($names{"$kind$id"} = $name) : $names{"$kind$id"};
+            if ($callee) { $callee_ob = $name if $kind eq 'ob' }
+            elsif ($kind eq 'ob') { $ob = $name }
+            elsif ($kind eq 'fn') { $fn = $name }
+        } elsif (/^calls=/) {
+            $in_call = 1;
+        } elsif (/^[+\-*]?\d*\s+(\d+)\s*$/ && defined $ob) {
+            my $cost = $1;
+            if ($in_call) {
+                my $caller = category($ob, $fn);
+                my $target = category($callee_ob // $ob, '');
+                if ($target eq 'libc' && ($caller eq 'crypto' || $caller eq 'module')) {
+                    $ir{$caller} += $cost;
+                    $ir{libc} -= $cost;
+                }
+                ($in_call, $callee_ob) = (0, undef);
+                next;
+            }
+            $ir{ category($ob, $fn) } += $cost;
+            $ir{total} += $cost;
+        }
+    }
+    return %ir;
+}
