@@ -9,7 +9,8 @@ use auth_jwt_core::keystore::KeyFile;
 use auth_jwt_core::watch::{Severity, Watcher};
 use ngx::ffi::{
     ngx_add_timer, ngx_cycle_t, ngx_event_t, ngx_int_t, ngx_log_error_core, ngx_log_t, ngx_process,
-    NGX_LOG_ERR, NGX_LOG_NOTICE, NGX_LOG_WARN, NGX_PROCESS_SINGLE, NGX_PROCESS_WORKER,
+    ngx_worker, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN, NGX_PROCESS_SINGLE,
+    NGX_PROCESS_WORKER,
 };
 use ngx::http::HttpModuleMainConf;
 
@@ -116,8 +117,15 @@ unsafe extern "C" fn log_watch_events(event: *mut ngx_event_t) {
 }
 
 fn log_events(log: *mut ngx_log_t, watcher: &Watcher) {
+    // SAFETY: nginx sets ngx_worker (this worker's number, 0 in single-process mode) before
+    // init_process, and only this thread reads it.
+    let first_worker = unsafe { ngx_worker } == 0;
     for event in watcher.take_events() {
         let level = match event.severity {
+            // Every worker watches the configured key files and sees the same change: worker 0
+            // reports it at its level, the others only at `info`, so that `error_log ... notice`
+            // shows one line per change and not one per worker.
+            _ if event.every_worker && !first_worker => NGX_LOG_INFO,
             Severity::Notice => NGX_LOG_NOTICE,
             Severity::Warn => NGX_LOG_WARN,
             Severity::Error => NGX_LOG_ERR,

@@ -18,10 +18,10 @@ my %token = (
 );
 sub bearer { (Authorization => "Bearer $token{$_[0]}") }
 
-# A server whose /t needs a token verified with keys from $keyfile.
+# A server whose /t needs a token verified with keys from $keyfile; %opts go to NginxRunner.
 sub server {
-    my ($keyfile) = @_;
-    my $n = NginxRunner->new(http => <<"HTTP");
+    my ($keyfile, %opts) = @_;
+    my $n = NginxRunner->new(%opts, http => <<"HTTP");
     server {
         listen 127.0.0.1:%%PORT%%;
         location /t {
@@ -55,6 +55,22 @@ subtest 'in-place rewrite' => sub {
     switches_within_a_second($n, 200, 'ec256', 'new key in force');
     is($n->status('/t', bearer('rsa')), 401, 'old key gone');
     ok($n->wait_for_log(qr/\[notice\].*auth_jwt: key file "\Q$file\E" reloaded: 1 keys/, 1), 'reload logged');
+    $n->stop;
+};
+
+subtest 'two workers: one notice line per change, the other worker at info' => sub {
+    my $file = "$work/workers.json";
+    copy("$DATA/jwks/rsa.json", $file);
+    my $n = server($file, workers => 2);
+    is(scalar(my @workers = $n->worker_pids), 2, 'two workers');
+    spit($file, slurp("$DATA/jwks/ec256.json"));
+    my $line = qr/auth_jwt: key file "\Q$file\E" reloaded: 1 keys/;
+    # Each worker's watcher sees the change and logs within ~0.6 s (settle + log timer).
+    ok($n->wait_for_log(qr/\[info\].*$line/, 2), 'the second worker logs at info');
+    my @notice = $n->error_log =~ /\[notice\].*$line/g;
+    my @info   = $n->error_log =~ /\[info\].*$line/g;
+    is(scalar @notice, 1, 'one notice line for the change') or diag($n->error_log);
+    is(scalar @info,   1, 'one info line from the other worker') or diag($n->error_log);
     $n->stop;
 };
 

@@ -47,6 +47,10 @@ pub enum Severity {
 pub struct WatchEvent {
     pub severity: Severity,
     pub message: String,
+    /// Every worker of the same configuration sees this event too: it is about a key file
+    /// named in the configuration (each worker watches those), or about the watcher itself.
+    /// One worker's line says it all; N workers repeating it would not say more.
+    pub every_worker: bool,
 }
 
 #[derive(Default)]
@@ -102,6 +106,7 @@ impl Watcher {
             events.push(WatchEvent {
                 severity: Severity::Warn,
                 message: format!("{} key file events were not logged", queue.dropped),
+                every_worker: false,
             });
             queue.dropped = 0;
         }
@@ -136,6 +141,9 @@ struct Pending {
 
 struct WatchState {
     files: Vec<Arc<KeyFile>>,
+    /// The files named in the configuration, watched by every worker (the others in `files`
+    /// come and go with this worker's requests, see [`Watcher::watch`]).
+    configured: Vec<Arc<KeyFile>>,
     rings: Vec<Arc<KeyRing>>,
     events: Arc<Mutex<EventQueue>>,
     pending: HashMap<usize, Pending>,
@@ -148,7 +156,14 @@ impl WatchState {
         rings: Vec<Arc<KeyRing>>,
         events: Arc<Mutex<EventQueue>>,
     ) -> Self {
-        WatchState { files, rings, events, pending: HashMap::new(), watched_dirs: HashSet::new() }
+        WatchState {
+            configured: files.clone(),
+            files,
+            rings,
+            events,
+            pending: HashMap::new(),
+            watched_dirs: HashSet::new(),
+        }
     }
 
     fn run(mut self, receiver: mpsc::Receiver<Message>, sender: Sender<Message>) {
@@ -159,6 +174,7 @@ impl WatchState {
             Err(err) => {
                 self.report(
                     Severity::Warn,
+                    true,
                     format!("cannot watch key files ({err}); checking them every {POLL_INTERVAL:?} instead"),
                 );
                 None
@@ -242,13 +258,21 @@ impl WatchState {
     }
 
     /// The file has been stable long enough: read it and publish the outcome.
-    fn settle(&mut self, index: usize, file: &KeyFile, stamp: Option<FileStamp>, now: Instant) {
+    fn settle(
+        &mut self,
+        index: usize,
+        file: &Arc<KeyFile>,
+        stamp: Option<FileStamp>,
+        now: Instant,
+    ) {
         let path = file.path().display();
+        let every_worker = self.configured.iter().any(|own| Arc::ptr_eq(own, file));
         if stamp.is_none() {
             self.pending.remove(&index);
             file.publish(Loaded { keys: Err("no such file or directory".into()), stamp: None });
             self.report(
                 Severity::Error,
+                every_worker,
                 format!("key file \"{path}\" was removed; requests that need it get 500 until it is back"),
             );
             self.refresh_rings(file);
@@ -267,6 +291,7 @@ impl WatchState {
                 file.publish(Loaded { keys: Ok(Arc::new(keys)), stamp });
                 self.report(
                     Severity::Notice,
+                    every_worker,
                     format!("key file \"{path}\" reloaded: {count} keys"),
                 );
                 self.refresh_rings(file);
@@ -294,6 +319,7 @@ impl WatchState {
                 };
                 self.report(
                     Severity::Error,
+                    every_worker,
                     format!("key file \"{path}\" not reloaded: {reason}; {kept}"),
                 );
             }
@@ -306,12 +332,12 @@ impl WatchState {
         }
     }
 
-    fn report(&self, severity: Severity, message: String) {
+    fn report(&self, severity: Severity, every_worker: bool, message: String) {
         let Ok(mut queue) = self.events.lock() else { return };
         if queue.events.len() >= MAX_QUEUED_EVENTS {
             queue.events.pop_front();
             queue.dropped += 1;
         }
-        queue.events.push_back(WatchEvent { severity, message });
+        queue.events.push_back(WatchEvent { severity, message, every_worker });
     }
 }

@@ -124,3 +124,25 @@ fn files_added_later_are_watched() {
     assert!(within_a_second(|| later.loaded().keys.is_ok()));
     watcher.stop();
 }
+
+/// Every worker watches the configured files and logs the same change; only the files one
+/// worker added for itself are its own news.
+#[test]
+fn events_say_whether_every_worker_sees_them() {
+    let (path, _file, _ring, watcher) = setup("every-worker", &jwks(1));
+    let dir = temp_dir("every-worker-own");
+    let own = Arc::new(KeyFile::load(dir.join("own.json")));
+    watcher.watch(Arc::clone(&own));
+    std::fs::write(&path, jwks(2)).unwrap();
+    std::fs::write(dir.join("own.json"), jwks(1)).unwrap();
+    let mut events = Vec::new();
+    assert!(within_a_second(|| {
+        events.extend(watcher.take_events());
+        events.len() >= 2
+    }));
+    let configured = events.iter().find(|e| e.message.contains("jwks.json")).expect("configured");
+    let added = events.iter().find(|e| e.message.contains("own.json")).expect("added");
+    assert!(configured.every_worker, "{events:?}");
+    assert!(!added.every_worker, "{events:?}");
+    watcher.stop();
+}

@@ -7,6 +7,7 @@ package NginxRunner;
 #
 #   my $n = NginxRunner->new(http => $http_block);   # '%%PORT%%' in it becomes $n->port
 #   my $n = NginxRunner->new(http => ..., nginx => $binary, module => $so);  # another build
+#   my $n = NginxRunner->new(http => ..., workers => 2);   # worker_processes (default 1)
 #   my ($status, $head, $body) = $n->get('/t', Authorization => "Bearer $tok");
 #   my $status = $n->status('/t', Authorization => "Bearer $tok");
 #   $n->wait_for_status(401, 1.0, '/t', ...);  $n->wait_for_log(qr/.../, 1);  $n->error_log;
@@ -46,6 +47,7 @@ sub new {
         dir     => $dir,
         port    => _free_port(),
         http    => $args{http},
+        workers => $args{workers} // 1,
         nginx   => $args{nginx} // Test::Nginx::Socket::nginx_binary(),
         modules => defined $args{module}
             ? 'load_module ' . File::Spec->rel2abs($args{module}) . ";\n"
@@ -70,7 +72,7 @@ sub _write_conf {
 $self->{modules}
 daemon off;
 master_process on;
-worker_processes 1;
+worker_processes $self->{workers};
 $user
 error_log logs/error.log info;
 pid logs/nginx.pid;
