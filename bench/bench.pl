@@ -161,6 +161,11 @@ http {
             auth_jwt "bench"; auth_jwt_key_file $keys;
             empty_gif;
         }
+        location = /jwt-var {
+            set \$key_file $keys;
+            auth_jwt "bench"; auth_jwt_key_file \$key_file;
+            empty_gif;
+        }
         location = /jwt-small-cache {
             auth_jwt "bench"; auth_jwt_key_file $keys; $small
             empty_gif;
@@ -293,6 +298,8 @@ for my $alg (@$ALGS_DISTINCT) {
         "$DISTINCT tokens, cache off: every request parses and verifies"];
 }
 push @scenarios,
+    ['repeated RS256 var', '/jwt-var', $tokens{'repeated-RS256'}, 200, undef,
+        'same token, key file named by a variable ("auth_jwt_key_file $name")'],
     ['distinct RS256 cached', '/jwt', $tokens{'distinct-RS256'}, 200, undef,
         "$DISTINCT tokens within the default cache (1024)"],
     ['garbage (notice)', '/jwt', $tokens{garbage}, 401, undef,

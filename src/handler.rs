@@ -126,24 +126,52 @@ pub(crate) fn validate(
     token: &[u8],
     conf: &LocConf,
 ) -> Result<Rc<TokenFields>, Failure> {
-    if let Some(result) = validate_cached(token, conf) {
+    if let Some(result) = validate_cached(request, token, conf) {
         return result;
     }
     validate_in_full(request, token, conf).map(|jws| Rc::new(jws.into_fields()))
 }
 
-/// The cached path: fixed key files whose keys are usable, and a cache in force here. `None`
-/// when it does not apply (no cache, key file names with variables, broken or no key files:
-/// those keep the full path and its order of checks).
-fn validate_cached(token: &[u8], conf: &LocConf) -> Option<Result<Rc<TokenFields>, Failure>> {
+/// The cached path, where a level's keys are one key set that is usable: its fixed key files,
+/// or a single key file named with variables (`auth_jwt_key_file $tenant_keys;`, each name a
+/// key set of its own). `None` when it does not apply (no cache, fixed and variable files
+/// together, several variable files, an empty name, broken or no key files: those keep the
+/// full path and its order of checks).
+fn validate_cached(
+    request: &Request,
+    token: &[u8],
+    conf: &LocConf,
+) -> Option<Result<Rc<TokenFields>, Failure>> {
     if matches!(conf.verify_cache, Some(VerifyCacheSetting::Off)) {
         return None;
     }
-    let sources = conf.keys.as_deref().filter(|sources| sources.templates.is_empty())?;
-    // The guard keeps the key set we read alive until the check is done, even if the watcher
+    let sources = conf.keys.as_deref()?;
+    // The guards keep the key set we read alive until the check is done, even if the watcher
     // replaces it meanwhile (the new set has a new generation: its tokens miss the cache).
-    let state = sources.ring.as_ref()?.state();
-    let KeyState::Ready(keys) = &**state else { return None };
+    match (&sources.ring, sources.templates.as_slice()) {
+        (Some(ring), []) => {
+            let state = ring.state();
+            let KeyState::Ready(keys) = &**state else { return None };
+            validate_with_cache(token, keys, conf)
+        }
+        (None, [template]) => {
+            let name = template.name.evaluate(request).filter(|name| !name.is_empty())?;
+            let file = dynamic_keys::key_file(dynamic_keys::resolve(name, &template.conf_prefix));
+            let loaded = file.loaded();
+            let Ok(keys) = &loaded.keys else { return None };
+            validate_with_cache(token, keys, conf)
+        }
+        _ => None,
+    }
+}
+
+/// Validates `token` against `keys` through the location's cache (a miss verifies and fills
+/// it). `None` if the cache is in use already (never expected: the handler does not re-enter).
+fn validate_with_cache(
+    token: &[u8],
+    keys: &KeySet,
+    conf: &LocConf,
+) -> Option<Result<Rc<TokenFields>, Failure>> {
     let run = |cache: &mut TokenCache| {
         let keep = |jws: Jws| {
             let mut fields = jws.into_fields();
@@ -156,7 +184,6 @@ fn validate_cached(token: &[u8], conf: &LocConf) -> Option<Result<Rc<TokenFields
             .validate(token, Some(keys), ngx_time(), conf.leeway_secs(), &limits, keep)
             .map_err(Failure::Rejected)
     };
-    // A cache already borrowed (never expected: the handler does not re-enter) is bypassed.
     match &conf.verify_cache {
         Some(VerifyCacheSetting::On(cache)) => cache.try_borrow_mut().ok().map(|mut c| run(&mut c)),
         _ => DEFAULT_CACHE.with(|cache| cache.try_borrow_mut().ok().map(|mut c| run(&mut c))),

@@ -90,6 +90,35 @@ HTTP
     $n->stop;
 };
 
+subtest 'a key file named with variables: each name is its own key set' => sub {
+    my $work = File::Temp::tempdir('ngx-auth-jwt-cache-var-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    chmod 0755, $work;
+    copy("$DATA/jwks/rsa.json", "$work/a.json") or die $!;
+    # Same kid "rsa", another key: a token cached for tenant a must not pass for tenant b.
+    copy("$DATA/jwks/rsa-other.json", "$work/b.json") or die $!;
+    my $token = jwt_sign(alg => 'RS256', key => 'rsa', claims => { exp => $exp });
+    my $n = NginxRunner->new(http => <<"HTTP");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /t { auth_jwt "api"; auth_jwt_key_file $work/\$arg_tenant.json; empty_gif; }
+    }
+HTTP
+    for my $round (1 .. 2) {
+        is(status_of($n, '/t?tenant=a', $token), 200, "round $round: tenant a accepts");
+        is(status_of($n, '/t?tenant=b', $token), 401, "round $round: tenant b refuses");
+        is(status_of($n, '/t?tenant=c', $token), 500, "round $round: no key file for tenant c");
+        is(status_of($n, '/t?tenant=c', 'x.y'), 401, "round $round: tenant c, malformed token");
+        is(status_of($n, '/t?tenant=', $token), 500, "round $round: empty key file name");
+        is(status_of($n, '/t?tenant=a', tamper($token)), 401, "round $round: forged twin refused");
+    }
+    # Tenant a rotates to the other key: its cached verification must not survive.
+    spit("$work/a.json", slurp("$DATA/jwks/rsa-other.json"));
+    my $elapsed = $n->wait_for_status(401, 2, '/t?tenant=a', bearer($token));
+    ok(defined $elapsed, 'tenant a refuses after its key file changed') or diag($n->error_log);
+    is(status_of($n, '/t?tenant=a', $token), 401, 'and stays refused');
+    $n->stop;
+};
+
 subtest 'a forged twin of a cached token is refused' => sub {
     my $token = jwt_sign(alg => 'HS256', claims => { sub => 'ann', exp => $exp });
     my $n = NginxRunner->new(http => <<"HTTP");
