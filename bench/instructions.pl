@@ -14,6 +14,7 @@ use warnings;
 use FindBin qw($Bin);
 use lib "$Bin/lib";
 use CpuCategory qw(category);
+use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep);
 
@@ -126,7 +127,6 @@ print "\n$md\noverhead: instructions/req - its baseline's - crypto (user space; 
 
 # --- helpers ---------------------------------------------------------------------------------
 sub free_port {
-    require IO::Socket::INET;
     my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
         or die "no free port: $!";
     return $s->sockport;
