@@ -68,7 +68,6 @@ $t{nbf_bool}      = hs256(raw_claims => '{"nbf":true}');
 $t{exp_negative}  = hs256(raw_claims => '{"exp":-1}');
 $t{exp_fraction}  = hs256(raw_claims => '{"exp":' . ($now + 3600) . '.5}');
 $t{expired_30}    = hs256(claims => { exp => $now - 30 });
-$t{expired_120}   = hs256(claims => { exp => $now - 120 });
 $t{nbf_30}        = hs256(claims => { nbf => $now + 30 });
 
 # Without a key directive: any signature passes, the rest is still checked.
@@ -667,7 +666,7 @@ token expired
 --- config eval: $::conf
 --- log_level: info
 --- more_headers eval
-"Authorization: Bearer $::t{expired}"
+"Authorization: Bearer " . main::token_at('expired_100', exp => -100)
 --- request
 GET /t
 --- error_code: 401
@@ -677,7 +676,7 @@ WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log eval
 qr/\[info\] .*auth_jwt: rejected token: token expired 1\d\d s ago, client: 127\.0\.0\.1/
 --- no_error_log eval
-[main::secret_parts($::t{expired}), '[error]']
+[main::secret_parts(main::token_at('expired_100', exp => -100)), '[error]']
 
 
 
@@ -861,7 +860,7 @@ auth_jwt:
 --- config eval: $::conf
 --- log_level: info
 --- more_headers eval
-"Authorization: Bearer $::t{expired_120}"
+"Authorization: Bearer " . main::token_at('expired_120', exp => -120)
 --- request
 GET /leeway
 --- error_code: 401
@@ -870,7 +869,7 @@ WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log eval
 qr/auth_jwt: rejected token: token expired 1\d\d s ago/
 --- no_error_log eval
-[main::secret_parts($::t{expired_120}), '[error]']
+[main::secret_parts(main::token_at('expired_120', exp => -120)), '[error]']
 
 
 
