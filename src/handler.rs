@@ -7,8 +7,9 @@
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
+use std::sync::Arc;
 
-use auth_jwt_core::keystore::KeyState;
+use auth_jwt_core::keystore::{KeyFile, KeyState};
 use auth_jwt_core::{
     bearer_token, check_time, status, verify_signature, verify_signature_any, Jws, KeySet, Limits,
     Rejection, TokenFields, DEFAULT_CACHE_ENTRIES,
@@ -18,7 +19,7 @@ use ngx::ffi::{ngx_http_request_t, ngx_int_t, ngx_time, NGX_LOG_ERR, NGX_LOG_INF
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
 
 use crate::complex_value::ComplexValue;
-use crate::conf::{AuthJwt, LocConf, TokenCache, VerifyCacheSetting};
+use crate::conf::{AuthJwt, KeyFileTemplate, LocConf, TokenCache, VerifyCacheSetting};
 use crate::ctx::{Outcome, RequestCtx};
 use crate::dynamic_keys;
 use crate::log::request_log;
@@ -155,9 +156,7 @@ fn validate_cached(
             validate_with_cache(token, keys, conf)
         }
         (None, [template]) => {
-            let name = template.name.evaluate(request).filter(|name| !name.is_empty())?;
-            let file = dynamic_keys::key_file(dynamic_keys::resolve(name, &template.conf_prefix));
-            let loaded = file.loaded();
+            let loaded = template_key_file(request, template)?.loaded();
             let Ok(keys) = &loaded.keys else { return None };
             validate_with_cache(token, keys, conf)
         }
@@ -215,15 +214,12 @@ fn validate_in_full<'t>(
             let state = sources.ring.as_ref().map(|ring| ring.state());
             let mut loaded = Vec::with_capacity(sources.templates.len());
             for template in &sources.templates {
-                let name = template.name.evaluate(request).unwrap_or_default();
-                if name.is_empty() {
+                let Some(file) = template_key_file(request, template) else {
                     return Err(Failure::KeysUnusable {
                         file: String::new(),
                         reason: "the key file name is empty".into(),
                     });
-                }
-                let file =
-                    dynamic_keys::key_file(dynamic_keys::resolve(name, &template.conf_prefix));
+                };
                 loaded.push((file.path().display().to_string(), file.loaded()));
             }
             let mut sets = Vec::with_capacity(loaded.len() + 1);
@@ -247,6 +243,13 @@ fn validate_in_full<'t>(
     .map_err(Failure::Rejected)?;
     check_time(jws.claims(), ngx_time(), conf.leeway_secs()).map_err(Failure::Rejected)?;
     Ok(jws)
+}
+
+/// The key file a name with variables stands for in this request, loaded and watched on first
+/// use; `None` when the name is empty.
+fn template_key_file(request: &Request, template: &KeyFileTemplate) -> Option<Arc<KeyFile>> {
+    let name = template.name.evaluate(request).filter(|name| !name.is_empty())?;
+    Some(dynamic_keys::key_file(dynamic_keys::resolve(name, &template.conf_prefix)))
 }
 
 /// The key set of a level's fixed key files, or the 500 failure naming the broken file.
