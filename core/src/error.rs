@@ -8,6 +8,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::algorithm::Algorithm;
+use crate::status::JwtStatus;
 
 /// Longest prefix of an attacker-supplied string (`kid`, `alg`) that is copied into a message.
 const MAX_ESCAPED_BYTES: usize = 64;
@@ -57,7 +58,7 @@ impl fmt::Display for Part {
 
 /// Why a token was refused.
 ///
-/// [`Rejection::kind`] groups the variants into the six stable `$jwt_status` values; the
+/// [`Rejection::status`] groups the variants into the six `$jwt_status` outcomes of a token; the
 /// `Display` text is the detailed reason for the log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -136,16 +137,16 @@ fn kid_phrase(kid: Option<&str>) -> String {
 }
 
 impl Rejection {
-    /// Stable machine-readable kind, used as `$jwt_status` (see [`crate::status`]): one of `malformed`,
-    /// `unsupported_alg`, `no_key`, `bad_signature`, `expired`, `not_yet_valid`.
+    /// The `$jwt_status` outcome of this rejection: one of `malformed`, `unsupported_alg`,
+    /// `no_key`, `bad_signature`, `expired`, `not_yet_valid`.
     #[must_use]
-    pub fn kind(&self) -> &'static str {
+    pub fn status(&self) -> JwtStatus {
         match self {
-            Rejection::UnsupportedAlg { .. } => "unsupported_alg",
-            Rejection::NoKey { .. } => "no_key",
-            Rejection::BadSignature => "bad_signature",
-            Rejection::Expired { .. } => "expired",
-            Rejection::NotYetValid { .. } => "not_yet_valid",
+            Rejection::UnsupportedAlg { .. } => JwtStatus::UnsupportedAlg,
+            Rejection::NoKey { .. } => JwtStatus::NoKey,
+            Rejection::BadSignature => JwtStatus::BadSignature,
+            Rejection::Expired { .. } => JwtStatus::Expired,
+            Rejection::NotYetValid { .. } => JwtStatus::NotYetValid,
             Rejection::TooLong { .. }
             | Rejection::Encrypted
             | Rejection::PartCount
@@ -160,8 +161,14 @@ impl Rejection {
             | Rejection::Crit
             | Rejection::KidNotString
             | Rejection::ClaimNotNumber(_)
-            | Rejection::ClaimOutOfRange(_) => "malformed",
+            | Rejection::ClaimOutOfRange(_) => JwtStatus::Malformed,
         }
+    }
+
+    /// [`Rejection::status`] as its `$jwt_status` word.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        self.status().as_str()
     }
 }
 

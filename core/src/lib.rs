@@ -2,13 +2,15 @@
 //! verification and `exp`/`nbf` checks, with the behaviour of NGINX Plus `auth_jwt`.
 //!
 //! Everything here treats its input as hostile: no panics, bounded work, strict parsing, and
-//! error messages that never contain token bytes. The nginx module calls [`validate`] (or its
-//! three steps) per request and builds a [`KeySet`] whenever key files are (re)loaded.
+//! error messages that never contain token bytes. The nginx module asks a [`Validator`] for the
+//! [`Verdict`] on each request's token and builds a [`KeySet`] whenever key files are
+//! (re)loaded.
 //!
 //! Module map: `base64url` (strict decoding), `json` (duplicate and depth limits), `token`
 //! (compact JWS, Bearer header), `algorithm`, `jwk` (key sets), `verify`, `claims` (time),
 //! `fields` (claims and header members as variable values), `login` (login redirect URL),
-//! `status` (`$jwt_status` values), `cache` (verified-signature cache), `error`, `keystore`
+//! `status` (`$jwt_status` values), `cache` (verified-signature cache), `pipeline` (the order of
+//! checks and the cache-or-full choice: the module's one entry point), `error`, `keystore`
 //! (key files and per-level key sets that change at run time) and `watch` (the background
 //! thread that reloads changed key files).
 
@@ -25,7 +27,8 @@ mod json;
 mod jwk;
 pub mod keystore;
 mod login;
-pub mod status;
+mod pipeline;
+mod status;
 mod token;
 mod verify;
 pub mod watch;
@@ -42,6 +45,8 @@ pub use login::{
     check_login_url, encode_component, login_redirect, valid_param_name, LoginUrlError,
     DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
 };
+pub use pipeline::{Clock, KeySource, KeySourceError, SourceKeys, Validator, Verdict};
+pub use status::JwtStatus;
 pub use token::{bearer_token, Jws};
 pub use verify::{verify_signature, verify_signature_any};
 

@@ -2,43 +2,74 @@
 //! per outcome, for logs and `error_page` logic. The variable is empty where `auth_jwt` did not
 //! run.
 //!
-//! The six token rejections are [`crate::Rejection::kind`]; the others are decided by the
-//! nginx module.
+//! This is the one list of those words: [`crate::Rejection::status`] maps every token
+//! rejection onto it, and the nginx module decides the others.
 
-/// The token was valid and every `auth_jwt_require` value passed.
-pub const OK: &str = "ok";
-/// No token: no `Authorization: Bearer`, or the `token=` variable was empty.
-pub const MISSING: &str = "missing";
-/// The token is not a well-formed signed JWT (see [`crate::Rejection::kind`]).
-pub const MALFORMED: &str = "malformed";
-/// The `alg` of the token is unknown, `none`, or not supported.
-pub const UNSUPPORTED_ALG: &str = "unsupported_alg";
-/// No configured key fits the token's `alg` and `kid`.
-pub const NO_KEY: &str = "no_key";
-/// The signature does not verify with any candidate key.
-pub const BAD_SIGNATURE: &str = "bad_signature";
-/// `exp` has passed (leeway included).
-pub const EXPIRED: &str = "expired";
-/// `nbf` is still in the future (leeway included).
-pub const NOT_YET_VALID: &str = "not_yet_valid";
-/// The token was valid but an `auth_jwt_require` value was empty or `0`.
-pub const REQUIRE_FAILED: &str = "require_failed";
-/// The keys of the location could not be loaded (the request got 500).
-pub const KEY_ERROR: &str = "key_error";
+use std::fmt;
 
-/// Every value, in documentation order.
-pub const ALL: [&str; 10] = [
-    OK,
-    MISSING,
-    MALFORMED,
-    UNSUPPORTED_ALG,
-    BAD_SIGNATURE,
-    NO_KEY,
-    EXPIRED,
-    NOT_YET_VALID,
-    REQUIRE_FAILED,
-    KEY_ERROR,
-];
+/// One outcome of `auth_jwt` for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JwtStatus {
+    /// The token was valid and every `auth_jwt_require` value passed.
+    Ok,
+    /// No token: no `Authorization: Bearer`, or the `token=` variable was empty.
+    Missing,
+    /// The token is not a well-formed signed JWT.
+    Malformed,
+    /// The `alg` of the token is unknown, `none`, or not supported.
+    UnsupportedAlg,
+    /// The signature does not verify with any candidate key.
+    BadSignature,
+    /// No configured key fits the token's `alg` and `kid`.
+    NoKey,
+    /// `exp` has passed (leeway included).
+    Expired,
+    /// `nbf` is still in the future (leeway included).
+    NotYetValid,
+    /// The token was valid but an `auth_jwt_require` value was empty or `0`.
+    RequireFailed,
+    /// The keys of the location could not be loaded (the request got 500).
+    KeyError,
+}
+
+impl JwtStatus {
+    /// Every value, in documentation order.
+    pub const ALL: [JwtStatus; 10] = [
+        JwtStatus::Ok,
+        JwtStatus::Missing,
+        JwtStatus::Malformed,
+        JwtStatus::UnsupportedAlg,
+        JwtStatus::BadSignature,
+        JwtStatus::NoKey,
+        JwtStatus::Expired,
+        JwtStatus::NotYetValid,
+        JwtStatus::RequireFailed,
+        JwtStatus::KeyError,
+    ];
+
+    /// The word `$jwt_status` shows.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JwtStatus::Ok => "ok",
+            JwtStatus::Missing => "missing",
+            JwtStatus::Malformed => "malformed",
+            JwtStatus::UnsupportedAlg => "unsupported_alg",
+            JwtStatus::BadSignature => "bad_signature",
+            JwtStatus::NoKey => "no_key",
+            JwtStatus::Expired => "expired",
+            JwtStatus::NotYetValid => "not_yet_valid",
+            JwtStatus::RequireFailed => "require_failed",
+            JwtStatus::KeyError => "key_error",
+        }
+    }
+}
+
+impl fmt::Display for JwtStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -63,21 +94,27 @@ mod tests {
             Rejection::NotYetValid { wait: 1 },
         ];
         for r in rejections {
-            assert!(ALL.contains(&r.kind()), "{r:?}");
+            assert!(JwtStatus::ALL.contains(&r.status()), "{r:?}");
+            assert_eq!(r.kind(), r.status().as_str());
         }
-        assert_eq!(Rejection::UnsupportedAlg { alg: String::new() }.kind(), UNSUPPORTED_ALG);
-        assert_eq!(Rejection::BadSignature.kind(), BAD_SIGNATURE);
-        assert_eq!(Rejection::NoKey { kid: None, alg: Algorithm::ES256 }.kind(), NO_KEY);
-        assert_eq!(Rejection::Expired { ago: 0 }.kind(), EXPIRED);
-        assert_eq!(Rejection::NotYetValid { wait: 0 }.kind(), NOT_YET_VALID);
-        assert_eq!(Rejection::PartCount.kind(), MALFORMED);
+        let status = |r: Rejection| r.status();
+        assert_eq!(
+            status(Rejection::UnsupportedAlg { alg: String::new() }),
+            JwtStatus::UnsupportedAlg
+        );
+        assert_eq!(status(Rejection::BadSignature), JwtStatus::BadSignature);
+        assert_eq!(status(Rejection::NoKey { kid: None, alg: Algorithm::ES256 }), JwtStatus::NoKey);
+        assert_eq!(status(Rejection::Expired { ago: 0 }), JwtStatus::Expired);
+        assert_eq!(status(Rejection::NotYetValid { wait: 0 }), JwtStatus::NotYetValid);
+        assert_eq!(status(Rejection::PartCount), JwtStatus::Malformed);
     }
 
     #[test]
     fn values_are_distinct_lower_case_words() {
-        for (i, a) in ALL.iter().enumerate() {
-            assert!(a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{a}");
-            assert!(!ALL[i + 1..].contains(a), "{a}");
+        for (i, a) in JwtStatus::ALL.iter().enumerate() {
+            let word = a.as_str();
+            assert!(word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{word}");
+            assert!(!JwtStatus::ALL[i + 1..].contains(a), "{word}");
         }
     }
 }

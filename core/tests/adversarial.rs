@@ -1,4 +1,4 @@
-//! Issue #5: the adversarial set, against the pure crate. Every case is a token crafted to slip
+//! The adversarial set, against the pure crate. Every case is a token crafted to slip
 //! through a JWT gateway; each must be refused by `validate` against a key set holding a key of
 //! every type, with the expected `$jwt_status` kind, and its log message must stay one short
 //! printable line that never quotes the token. t/20-hostile-tokens.t sends the same kinds of
@@ -18,7 +18,12 @@ use openssl::sign::Signer;
 use openssl::x509::{X509Builder, X509NameBuilder};
 use serde_json::{json, Value};
 
-use auth_jwt_core::{bearer_token, validate, KeySet, Limits};
+use std::sync::Arc;
+
+use auth_jwt_core::{
+    bearer_token, validate, Clock, Jws, KeySet, Limits, SourceKeys, TokenFields, Validator,
+    Verdict, VerifiedCache,
+};
 
 use common::*;
 
@@ -721,4 +726,56 @@ fn tight_limits_hold_for_every_case() {
         let _ = validate(&case.token, Some(&keys), i64::MAX, u64::MAX, &Limits::default());
         let _ = validate(&case.token, Some(&keys), i64::MIN, u64::MAX, &Limits::default());
     }
+}
+
+/// The verdict of a token as a comparable line: status word and log reason, or the fields.
+fn verdict_line(verdict: &Verdict<TokenFields>) -> String {
+    match verdict {
+        Verdict::Valid(fields) => format!("ok {}", fields.payload()),
+        Verdict::Rejected(r) => format!("{} {r}", r.kind()),
+        Verdict::KeysUnusable(e) => format!("key_error {e}"),
+        Verdict::NeedKeys(i) => format!("need keys {i}"),
+    }
+}
+
+#[test]
+fn cached_and_full_validation_agree_on_every_case() {
+    // The pipeline takes the cache path for a location with one ready key set: a first
+    // request (miss) and a second (hit) must each say exactly what a full verification says,
+    // at every moment of the token's life.
+    let keys = Arc::new(every_key_type());
+    let sources = [SourceKeys::Ready(Arc::clone(&keys))];
+    let f = fixtures();
+    let mut tokens: Vec<Vec<u8>> = cases().into_iter().map(|case| case.token).collect();
+    for (alg, key) in [("RS256", &f.rsa), ("ES256", &f.p256), ("HS256", &f.hmac)] {
+        let times = json!({"sub": "a", "exp": NOW + 3600, "nbf": NOW - 10});
+        tokens.push(token(key, alg, json!({}), times).into_bytes());
+    }
+    let mut cache = VerifiedCache::new(64);
+    let mut compared = 0;
+    for now in [NOW - 100, NOW, NOW + 7200] {
+        for leeway_secs in [0, 300] {
+            let clock = Clock { now, leeway_secs };
+            for token in &tokens {
+                let full = Validator::new(clock, Limits::default()).validate(
+                    token,
+                    Some(&sources),
+                    Jws::into_fields,
+                );
+                for round in ["miss", "hit"] {
+                    let cached = Validator::new(clock, Limits::default())
+                        .with_cache(&mut cache)
+                        .validate(token, Some(&sources), Jws::into_fields);
+                    assert_eq!(
+                        verdict_line(&cached),
+                        verdict_line(&full),
+                        "{round} at {now}, leeway {leeway_secs}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(cache.stats().hits > 0, "the cache was never hit");
+    assert!(compared >= 1000, "{compared}");
 }

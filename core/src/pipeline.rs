@@ -1,0 +1,178 @@
+//! The one decision "is this token good for this location": the order of checks, the choice
+//! between the verified-signature cache and a full verification, and the time checks.
+//!
+//! The caller (the nginx module) finds the token, says what it knows of each key source of
+//! the location ([`SourceKeys`]: ready, unusable, or not fetched yet) and maps the
+//! [`Verdict`] to a response. A verdict of [`Verdict::NeedKeys`] asks the caller to obtain
+//! the keys of one source (read a file, or wait for a subrequest) and to validate again.
+//! Validation keeps no state between the two calls: parsing again costs about a microsecond,
+//! while keeping a parsed token across an asynchronous wait would tie it to request memory.
+//!
+//! The order of outcomes is that of NGINX Plus: structure first, keys second, signature and
+//! time last. A malformed token is refused (401) even where the keys are broken, while a
+//! well-formed one there gets 500; the signature is checked before the times, so timing claims
+//! of an unauthenticated token are never reported as if they meant something.
+//!
+//! The cache path gives the same verdict as the full path for every token (see
+//! `tests/pipeline.rs`); it applies only where the location's keys are exactly one ready key
+//! set, whose generation the cache keys on.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::cache::VerifiedCache;
+use crate::claims::check_time;
+use crate::error::Rejection;
+use crate::jwk::KeySet;
+use crate::status::JwtStatus;
+use crate::token::Jws;
+use crate::verify::{verify_signature, verify_signature_any};
+use crate::Limits;
+
+/// Where a key set comes from, as the log names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// An `auth_jwt_key_file`, with a fixed name or one built from variables.
+    File(PathBuf),
+    /// An `auth_jwt_key_file` whose name, built from variables, is empty in this request.
+    EmptyFileName,
+}
+
+impl fmt::Display for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::File(path) => write!(f, "key file \"{}\"", path.display()),
+            KeySource::EmptyFileName => f.write_str("key file \"\""),
+        }
+    }
+}
+
+/// Why a key source gives no keys: the request gets 500, as in NGINX Plus.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{origin} is unusable: {reason}")]
+pub struct KeySourceError {
+    pub origin: KeySource,
+    /// One lower-case line without the source (it is named by `origin`).
+    pub reason: String,
+}
+
+impl KeySourceError {
+    #[must_use]
+    pub fn empty_file_name() -> KeySourceError {
+        KeySourceError {
+            origin: KeySource::EmptyFileName,
+            reason: "the key file name is empty".into(),
+        }
+    }
+}
+
+/// What the caller knows of one key source when it asks for a verdict.
+#[derive(Clone)]
+pub enum SourceKeys {
+    Ready(Arc<KeySet>),
+    Unusable(KeySourceError),
+    /// Not available yet: the caller must obtain them, then validate again.
+    Pending,
+}
+
+/// The time a verdict is for: unix seconds, and the clock skew allowed either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    pub now: i64,
+    pub leeway_secs: u64,
+}
+
+/// The answer for one token.
+#[derive(Debug)]
+pub enum Verdict<V> {
+    /// Signature (where keys are configured) and times check out; the caller's value for the
+    /// token (see [`Validator::validate`]).
+    Valid(V),
+    /// The token is refused: 401.
+    Rejected(Rejection),
+    /// A key source the token needs has no usable keys: 500.
+    KeysUnusable(KeySourceError),
+    /// The keys of the source at this index are needed: obtain them, then validate again.
+    NeedKeys(usize),
+}
+
+impl<V> Verdict<V> {
+    /// The `$jwt_status` of the verdict; `None` while keys are still needed.
+    #[must_use]
+    pub fn status(&self) -> Option<JwtStatus> {
+        match self {
+            Verdict::Valid(_) => Some(JwtStatus::Ok),
+            Verdict::Rejected(rejection) => Some(rejection.status()),
+            Verdict::KeysUnusable(_) => Some(JwtStatus::KeyError),
+            Verdict::NeedKeys(_) => None,
+        }
+    }
+}
+
+/// Validates tokens for one location and one moment; see the module documentation.
+pub struct Validator<'c, V> {
+    clock: Clock,
+    limits: Limits,
+    cache: Option<&'c mut VerifiedCache<V>>,
+}
+
+impl<'c, V: Clone> Validator<'c, V> {
+    /// A validator without a cache: every token is verified in full.
+    #[must_use]
+    pub fn new(clock: Clock, limits: Limits) -> Validator<'c, V> {
+        Validator { clock, limits, cache: None }
+    }
+
+    /// Uses `cache` where the location's keys allow it (one ready key set).
+    #[must_use]
+    pub fn with_cache(mut self, cache: &'c mut VerifiedCache<V>) -> Validator<'c, V> {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The verdict for `token` against the location's key sources. `sources` is `None` when no
+    /// key directive applies: like NGINX Plus, signatures are then not verified (the token is
+    /// still parsed, which refuses `alg: none`, and its times are checked).
+    ///
+    /// `keep` turns a token that validated in full into the caller's value (the nginx module
+    /// keeps the decoded fields for its variables); the cache keeps that value with the entry
+    /// and hands a clone back on every hit.
+    pub fn validate<'t>(
+        &mut self,
+        token: &'t [u8],
+        sources: Option<&[SourceKeys]>,
+        keep: impl FnOnce(Jws<'t>) -> V,
+    ) -> Verdict<V> {
+        let Clock { now, leeway_secs } = self.clock;
+        if let (Some([SourceKeys::Ready(keys)]), Some(cache)) = (sources, self.cache.as_mut()) {
+            return match cache.validate(token, Some(keys), now, leeway_secs, &self.limits, keep) {
+                Ok(value) => Verdict::Valid(value),
+                Err(rejection) => Verdict::Rejected(rejection),
+            };
+        }
+        let jws = match Jws::parse(token, &self.limits) {
+            Ok(jws) => jws,
+            Err(rejection) => return Verdict::Rejected(rejection),
+        };
+        let verified = match sources {
+            None => verify_signature(&jws, None),
+            Some([SourceKeys::Ready(keys)]) => verify_signature(&jws, Some(keys)),
+            Some(sources) => {
+                let mut sets = Vec::with_capacity(sources.len());
+                for (index, source) in sources.iter().enumerate() {
+                    match source {
+                        SourceKeys::Ready(keys) => sets.push(&**keys),
+                        SourceKeys::Unusable(error) => return Verdict::KeysUnusable(error.clone()),
+                        SourceKeys::Pending => return Verdict::NeedKeys(index),
+                    }
+                }
+                verify_signature_any(&jws, &sets)
+            }
+        };
+        if let Err(rejection) = verified.and_then(|()| check_time(jws.claims(), now, leeway_secs)) {
+            return Verdict::Rejected(rejection);
+        }
+        Verdict::Valid(keep(jws))
+    }
+}
