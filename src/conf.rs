@@ -1,18 +1,20 @@
-//! Location configuration of the module and its inheritance rules.
+//! The module's configuration and its inheritance rules.
 //!
-//! Everything here is built while nginx parses the configuration and is read-only afterwards:
-//! request handlers never mutate it (per-request state belongs in the request context), except
-//! for the per-worker verified-signature caches of `auth_jwt_verify_cache`.
+//! Everything here is built while nginx parses the configuration and is immutable afterwards:
+//! request handlers only read it. What changes at run time (key files that are reloaded, the
+//! verified-signature caches) is owned elsewhere: key sets by `KeyFile`/`KeyRing` (published
+//! through `ArcSwap`), caches by the worker state (`worker.rs`), which a `CacheId` here names.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyRing};
-use auth_jwt_core::{TokenFields, VerifiedCache};
 
-use crate::complex_value::ComplexValue;
+use crate::ffi::complex_value::ComplexValue;
+use crate::ffi::conf::Conf;
+use crate::ffi::NginxFailed;
 use crate::policy::PolicyConf;
 
 /// One `auth_jwt "realm" [token=$variable]` directive. Shared with `Rc` by the levels that
@@ -25,7 +27,7 @@ pub struct AuthJwt {
     /// `file:line` of the directive, for start-up warnings.
     pub declared_at: String,
     /// Whether the "signatures will not be verified" warning was already logged for this
-    /// directive (it is inherited by many locations, one warning is enough).
+    /// directive while merging (it is inherited by many locations, one warning is enough).
     pub warned_unverified: Cell<bool>,
 }
 
@@ -36,16 +38,17 @@ pub enum AuthSetting {
     On(Rc<AuthJwt>),
 }
 
-/// A verified-signature cache, keeping the fields of each cached token for the variables and
-/// `auth_jwt_require`. Each worker has its own copy (made at fork, filled by its requests).
-pub type TokenCache = VerifiedCache<Rc<TokenFields>>;
+/// One `auth_jwt_verify_cache size` directive: the index of its cache among the worker's
+/// (see `MainConf::cache_sizes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheId(pub usize);
 
 /// The value of `auth_jwt_verify_cache` at a level. One directive makes one cache, shared by
 /// every level that inherits it; levels without any directive use the worker's default cache.
-#[derive(Clone)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VerifyCacheSetting {
     Off,
-    On(Rc<RefCell<TokenCache>>),
+    On(CacheId),
 }
 
 #[derive(Default)]
@@ -71,7 +74,7 @@ impl LocConf {
     /// Combines the key files collected from this level's directives into the level's key
     /// ring, registered with `main` for the watcher. Idempotent; called on both sides of a
     /// merge because the outermost (http) level is never itself merged.
-    pub fn freeze_keys(&mut self, main: &mut MainConf) {
+    fn freeze_keys(&mut self, main: &mut MainConf) {
         if self.own_key_files.is_empty() && self.own_key_templates.is_empty() {
             return;
         }
@@ -88,7 +91,7 @@ impl LocConf {
 
     /// Inherits every setting not written at this level. Key files are not merged across
     /// levels: a level with its own key files replaces the parent's, as in NGINX Plus.
-    pub fn inherit(&mut self, parent: &LocConf) {
+    fn inherit(&mut self, parent: &LocConf) {
         if self.auth.is_none() {
             self.auth = parent.auth.clone();
         }
@@ -99,7 +102,7 @@ impl LocConf {
             self.leeway = parent.leeway;
         }
         if self.verify_cache.is_none() {
-            self.verify_cache = parent.verify_cache.clone();
+            self.verify_cache = parent.verify_cache;
         }
         self.policy.inherit(&parent.policy);
     }
@@ -115,6 +118,25 @@ impl LocConf {
     pub fn leeway_secs(&self) -> u64 {
         self.leeway.unwrap_or(0)
     }
+}
+
+/// Merges the parent level into the child (nginx's `merge_loc_conf`). Written by hand
+/// (instead of `ngx::http::Merge`) because the outermost level must publish its keys too, and
+/// to warn about unverified signatures.
+pub fn merge(conf: &mut Conf, prev: &mut LocConf, child: &mut LocConf) -> Result<(), NginxFailed> {
+    let main = conf.main_conf().ok_or(NginxFailed)?;
+    prev.freeze_keys(main);
+    child.freeze_keys(main);
+    child.inherit(prev);
+    if let Some(auth) = child.enabled() {
+        if child.keys.is_none() && !auth.warned_unverified.replace(true) {
+            conf.warn_unpositioned(format_args!(
+                "auth_jwt in {} has no auth_jwt_key_file: token signatures will NOT be verified",
+                auth.declared_at
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An `auth_jwt_key_file` whose name contains variables, resolved per request.
@@ -133,7 +155,8 @@ pub struct KeySources {
 }
 
 /// Module-wide state built while parsing: every key file (each path loaded once, however many
-/// levels use it) and every level's key ring, for the per-worker watcher.
+/// levels use it), every level's key ring for the per-worker watcher, and the sizes of the
+/// verified-signature caches that `auth_jwt_verify_cache` directives ask for.
 #[derive(Default)]
 pub struct MainConf {
     pub key_files: Vec<Arc<KeyFile>>,
@@ -141,10 +164,12 @@ pub struct MainConf {
     /// Whether some key file name has variables (workers then need a watcher even without
     /// fixed key files).
     pub key_templates: bool,
+    /// Entries of each `auth_jwt_verify_cache size` directive, indexed by `CacheId`.
+    pub cache_sizes: Vec<usize>,
 }
 
 impl MainConf {
-    /// The key file for `path`, loading it on first use.
+    /// The key file for `path`, loading it on first use; `true` when this is the first use.
     pub fn key_file(&mut self, path: &std::path::Path) -> (Arc<KeyFile>, bool) {
         if let Some(file) = self.key_files.iter().find(|file| file.path() == path) {
             return (Arc::clone(file), false);
@@ -152,5 +177,11 @@ impl MainConf {
         let file = Arc::new(KeyFile::load(path.to_path_buf()));
         self.key_files.push(Arc::clone(&file));
         (file, true)
+    }
+
+    /// A new per-worker cache of `size` entries for one `auth_jwt_verify_cache` directive.
+    pub fn add_cache(&mut self, size: usize) -> CacheId {
+        self.cache_sizes.push(size);
+        CacheId(self.cache_sizes.len() - 1)
     }
 }

@@ -10,9 +10,10 @@ use ngx::core::Status;
 use ngx::ffi::{NGX_HTTP_GET, NGX_HTTP_HEAD, NGX_HTTP_SATISFY_ALL, NGX_LOG_ERR};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, NgxHttpCoreModule, Request};
 
-use crate::complex_value::ComplexValue;
-use crate::log::request_log;
-use crate::response::set_location;
+use crate::ffi::complex_value::ComplexValue;
+use crate::ffi::headers::set_location;
+use crate::ffi::log::request_log;
+use crate::ffi::NginxFailed;
 
 /// One `auth_jwt_require $value ... [error=401|403];` directive.
 pub struct RequireRule {
@@ -60,15 +61,29 @@ impl PolicyConf {
 
     /// Adds one rule written at this level. Fails only if called after inheritance, which
     /// nginx never does (merging starts once the whole `http` block is parsed).
-    pub fn add_require(&mut self, rule: RequireRule) -> Result<(), ()> {
+    pub fn add_require(&mut self, rule: RequireRule) -> Result<(), AlreadyInherited> {
         let rules = self.require.get_or_insert_with(|| Rc::new(Vec::new()));
-        Rc::get_mut(rules).ok_or(())?.push(rule);
+        Rc::get_mut(rules).ok_or(AlreadyInherited)?.push(rule);
         Ok(())
     }
 }
 
-/// Why `auth_jwt_require` refused a request.
-pub struct RequireFailure {
+/// A level's `auth_jwt_require` list was shared with an inner level before it was complete.
+#[derive(Debug)]
+pub struct AlreadyInherited;
+
+impl PolicyConf {}
+
+/// Why `auth_jwt_require` did not let a request through.
+pub enum RequireFailure {
+    /// A value could not be evaluated.
+    Nginx(NginxFailed),
+    /// A value was empty or `0`.
+    Refused(Refusal),
+}
+
+/// Which value of which `auth_jwt_require` refused a request.
+pub struct Refusal {
     pub status: HTTPStatus,
     pub declared_at: String,
     /// 1-based position of the failing value in its directive.
@@ -77,14 +92,14 @@ pub struct RequireFailure {
 }
 
 /// Evaluates the rules in order; the first failing value decides, with the `error=` status of
-/// its own directive. `Err(None)` when nginx failed to evaluate a value (out of memory).
-pub fn check_require(request: &Request, conf: &PolicyConf) -> Result<(), Option<RequireFailure>> {
+/// its own directive.
+pub fn check_require(request: &Request, conf: &PolicyConf) -> Result<(), RequireFailure> {
     let Some(rules) = &conf.require else { return Ok(()) };
     for rule in rules.iter() {
         for (index, value) in rule.values.iter().enumerate() {
-            let value = value.evaluate(request).ok_or(None)?;
+            let value = value.evaluate(request).ok_or(RequireFailure::Nginx(NginxFailed))?;
             if !require_value_passes(value) {
-                return Err(Some(RequireFailure {
+                return Err(RequireFailure::Refused(Refusal {
                     status: rule.status,
                     declared_at: rule.declared_at.clone(),
                     position: index + 1,
@@ -128,7 +143,7 @@ pub fn login_redirect_status(request: &mut Request, conf: &PolicyConf) -> Option
     let uri = request.unparsed_uri().as_bytes();
     let return_to: &[u8] = if uri.first() == Some(&b'/') { uri } else { b"/" };
     let target = login_redirect(url, &login.param, return_to);
-    if set_location(request, target.as_bytes()).is_none() {
+    if set_location(request, target.as_bytes()).is_err() {
         return Some(HTTPStatus::INTERNAL_SERVER_ERROR.into());
     }
     Some(HTTPStatus::MOVED_TEMPORARILY.into())

@@ -1,125 +1,135 @@
-//! Per-worker start and stop: the key file watcher and the timer that logs what it saw.
+//! The state each worker process owns: the key file watcher, the verified-signature caches and
+//! the key files named with variables. Created in `init_process`, dropped in `exit_process`,
+//! used only by the worker's own thread (an nginx worker is single-threaded).
 //!
-//! The watcher thread never touches nginx; it queues events that the timer below logs from
-//! the worker's own thread (the nginx log is not thread-safe and may be freed on reload).
+//! The watcher thread never touches nginx: it publishes new key sets through `ArcSwap` and
+//! queues events, which a timer on the worker's event loop logs (the nginx log is not
+//! thread-safe and may be freed on reload).
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::path::Path;
+use std::sync::Arc;
 
 use auth_jwt_core::keystore::KeyFile;
 use auth_jwt_core::watch::{Severity, Watcher};
-use ngx::ffi::{
-    ngx_add_timer, ngx_cycle_t, ngx_event_t, ngx_int_t, ngx_log_error_core, ngx_log_t, ngx_process,
-    ngx_worker, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN, NGX_PROCESS_SINGLE,
-    NGX_PROCESS_WORKER,
-};
-use ngx::http::HttpModuleMainConf;
+use auth_jwt_core::{TokenFields, VerifiedCache, DEFAULT_CACHE_ENTRIES};
+use ngx::ffi::{NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN};
 
-use crate::guarded;
-use crate::Module;
+use crate::conf::{MainConf, VerifyCacheSetting};
+use crate::ffi::log::Log;
+use crate::ffi::process::{is_first_worker, Cycle};
+use crate::key_sources::VariableKeyFiles;
+
+/// A verified-signature cache, keeping the fields of each cached token for the variables and
+/// `auth_jwt_require`.
+pub type TokenCache = VerifiedCache<std::rc::Rc<TokenFields>>;
 
 /// How often the worker logs the watcher's events (milliseconds).
 const LOG_INTERVAL_MS: usize = 500;
 
-/// This worker's watcher. Only the worker thread uses it; the Mutex just makes the static safe.
-static WATCHER: Mutex<Option<Watcher>> = Mutex::new(None);
+pub struct Worker {
+    /// `None` where no key file is configured, or the watcher could not start.
+    watcher: Option<Watcher>,
+    /// The cache of the levels without `auth_jwt_verify_cache`.
+    default_cache: TokenCache,
+    /// One cache per `auth_jwt_verify_cache size` directive, indexed by its `CacheId`.
+    location_caches: Vec<TokenCache>,
+    variable_key_files: VariableKeyFiles,
+}
 
-/// `init_process`: starts the watcher in workers (and in single-process mode), never in the
-/// master or in cache helper processes. Threads are started here, after fork and setuid, so
-/// key files are read with the worker's permissions.
-pub unsafe extern "C" fn init_process(cycle: *mut ngx_cycle_t) -> ngx_int_t {
-    guarded(0, || {
-        // SAFETY: nginx sets ngx_process before calling init_process.
-        let role = unsafe { ngx_process } as u32;
-        if role != NGX_PROCESS_WORKER && role != NGX_PROCESS_SINGLE {
-            return 0;
+impl Worker {
+    fn new(main: Option<&MainConf>) -> Worker {
+        let sizes = main.map(|main| main.cache_sizes.as_slice()).unwrap_or_default();
+        Worker {
+            watcher: None,
+            default_cache: TokenCache::new(DEFAULT_CACHE_ENTRIES),
+            location_caches: sizes.iter().map(|&size| TokenCache::new(size)).collect(),
+            variable_key_files: VariableKeyFiles::default(),
         }
-        // SAFETY: nginx passes the current, fully initialised cycle.
-        let cycle = unsafe { &mut *cycle };
-        let Some(main) = Module::main_conf(cycle) else { return 0 };
-        if main.key_files.is_empty() && !main.key_templates {
-            return 0;
+    }
+
+    /// The cache for a level's `auth_jwt_verify_cache` setting; `None` where it is off.
+    pub fn cache(&mut self, setting: Option<VerifyCacheSetting>) -> Option<&mut TokenCache> {
+        match setting {
+            None => Some(&mut self.default_cache),
+            Some(VerifyCacheSetting::Off) => None,
+            Some(VerifyCacheSetting::On(id)) => self.location_caches.get_mut(id.0),
         }
-        let log = cycle.log;
+    }
+
+    /// The key file at `path` (a name built from variables), loaded and watched on first use.
+    pub fn variable_key_file(&mut self, path: &Path) -> Arc<KeyFile> {
+        self.variable_key_files.get_or_load(path, self.watcher.as_ref())
+    }
+}
+
+thread_local! {
+    /// The worker's state: set by `start`, taken by `stop`.
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the worker's state. `None` when there is none (never in a worker that
+/// started) or it is in use already (callers never nest; they then do without the state).
+pub fn with<R>(f: impl FnOnce(&mut Worker) -> R) -> Option<R> {
+    WORKER.with(|slot| Some(f(slot.try_borrow_mut().ok()?.as_mut()?)))
+}
+
+/// `init_process` in a worker (or single-process nginx): creates the state and starts the
+/// watcher where key files are configured. Threads start here, after fork and setuid, so key
+/// files are read with the worker's permissions.
+pub fn start(cycle: &mut Cycle) {
+    let main = cycle.main_conf();
+    let mut worker = Worker::new(main);
+    let watched = main.filter(|main| !main.key_files.is_empty() || main.key_templates);
+    if let Some(main) = watched {
         match Watcher::start(main.key_files.clone(), main.rings.clone()) {
-            Ok(watcher) => {
-                if let Ok(mut slot) = WATCHER.lock() {
-                    *slot = Some(watcher);
-                }
-            }
+            Ok(watcher) => worker.watcher = Some(watcher),
             Err(err) => {
                 // Not fatal: keys stay as loaded, only hot reload is lost.
-                log_line(log, NGX_LOG_ERR, &format!("cannot start the key file watcher: {err}; key files will not be reloaded until nginx is"));
-                return 0;
+                if let Some(log) = cycle.log() {
+                    log.write(
+                        NGX_LOG_ERR,
+                        format_args!(
+                            "cannot start the key file watcher: {err}; key files will not be \
+                             reloaded until nginx is"
+                        ),
+                    );
+                }
             }
         }
-        // SAFETY: the event lives in the cycle pool, as long as this worker's cycle.
-        unsafe {
-            let event = ngx::core::Pool::from_ngx_pool(cycle.pool).calloc_type::<ngx_event_t>();
-            if event.is_null() {
-                return 0;
-            }
-            (*event).handler = Some(log_watch_events);
-            (*event).log = log;
-            // A cancelable timer does not hold up a graceful shutdown.
-            (*event).set_cancelable(1);
-            ngx_add_timer(event, LOG_INTERVAL_MS as _);
+    }
+    let watching = worker.watcher.is_some();
+    WORKER.with(|slot| *slot.borrow_mut() = Some(worker));
+    if watching && cycle.every(LOG_INTERVAL_MS, log_watch_events).is_err() {
+        if let Some(log) = cycle.log() {
+            log.write(NGX_LOG_ERR, format_args!("cannot arm the key file event timer"));
         }
-        0
-    })
+    }
 }
 
-/// `exit_process`: stops and joins the watcher thread (it wakes at once), logging what it
-/// queued last.
-pub unsafe extern "C" fn exit_process(cycle: *mut ngx_cycle_t) {
-    guarded((), || {
-        let watcher = WATCHER.lock().ok().and_then(|mut slot| slot.take());
-        if let Some(watcher) = watcher {
-            // SAFETY: nginx passes the current cycle, whose log is valid.
-            let log = unsafe { (*cycle).log };
+/// `exit_process`: drops the state; the watcher thread is stopped and joined (it wakes at
+/// once) after logging what it queued last.
+pub fn stop(cycle: &Cycle) {
+    let Some(worker) = WORKER.with(|slot| slot.borrow_mut().take()) else { return };
+    if let Some(watcher) = worker.watcher {
+        if let Some(log) = cycle.log() {
             log_events(log, &watcher);
-            watcher.stop();
         }
-    })
-}
-
-/// Has the watcher also watch a key file first used by this worker.
-pub fn watch_key_file(file: Arc<KeyFile>) {
-    if let Ok(slot) = WATCHER.lock() {
-        if let Some(watcher) = slot.as_ref() {
-            watcher.watch(file);
-        }
+        watcher.stop();
     }
 }
 
-/// Has the watcher stop watching a key file this worker no longer keeps.
-pub fn forget_key_file(file: Arc<KeyFile>) {
-    if let Ok(slot) = WATCHER.lock() {
-        if let Some(watcher) = slot.as_ref() {
-            watcher.forget(file);
-        }
-    }
-}
-
-/// Timer handler: logs queued watcher events, then re-arms itself.
-unsafe extern "C" fn log_watch_events(event: *mut ngx_event_t) {
-    // SAFETY: nginx passes the event we armed; its log is the cycle log.
-    let log = unsafe { (*event).log };
-    guarded((), || {
-        if let Ok(slot) = WATCHER.lock() {
-            if let Some(watcher) = slot.as_ref() {
-                log_events(log, watcher);
-            }
+/// Timer tick: logs the events the watcher queued.
+fn log_watch_events(log: Log) {
+    with(|worker| {
+        if let Some(watcher) = &worker.watcher {
+            log_events(log, watcher);
         }
     });
-    // Re-armed outside the guard, so a panic while logging never stops the reports.
-    // SAFETY: the event is still ours and not in the timer tree (it just fired).
-    unsafe { ngx_add_timer(event, LOG_INTERVAL_MS as _) };
 }
 
-fn log_events(log: *mut ngx_log_t, watcher: &Watcher) {
-    // SAFETY: nginx sets ngx_worker (this worker's number, 0 in single-process mode) before
-    // init_process, and only this thread reads it.
-    let first_worker = unsafe { ngx_worker } == 0;
+fn log_events(log: Log, watcher: &Watcher) {
+    let first_worker = is_first_worker();
     for event in watcher.take_events() {
         let level = match event.severity {
             // Every worker watches the configured key files and sees the same change: worker 0
@@ -130,22 +140,6 @@ fn log_events(log: *mut ngx_log_t, watcher: &Watcher) {
             Severity::Warn => NGX_LOG_WARN,
             Severity::Error => NGX_LOG_ERR,
         };
-        log_line(log, level, &event.message);
-    }
-}
-
-fn log_line(log: *mut ngx_log_t, level: u32, message: &str) {
-    // SAFETY: `log` is a valid nginx log of this worker; `%*s` takes a length and a pointer.
-    unsafe {
-        if (*log).log_level >= level as usize {
-            ngx_log_error_core(
-                level as usize,
-                log,
-                0,
-                c"auth_jwt: %*s".as_ptr(),
-                message.len(),
-                message.as_ptr(),
-            );
-        }
+        log.write(level, format_args!("{}", event.message));
     }
 }

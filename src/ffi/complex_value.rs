@@ -4,27 +4,29 @@
 use core::ptr::NonNull;
 
 use ngx::ffi::{
-    ngx_conf_t, ngx_http_compile_complex_value, ngx_http_compile_complex_value_t,
-    ngx_http_complex_value_t, ngx_str_t, NGX_OK,
+    ngx_http_compile_complex_value, ngx_http_compile_complex_value_t, ngx_http_complex_value_t,
+    ngx_str_t, NGX_OK,
 };
 use ngx::http::Request;
+
+use super::conf::Conf;
+use super::NginxFailed;
 
 /// A compiled complex value. It lives in the configuration pool, so it is valid for as long
 /// as the configuration (and thus every `LocConf` holding it) exists.
 pub struct ComplexValue(NonNull<ngx_http_complex_value_t>);
 
 impl ComplexValue {
-    /// Compiles `value`; `None` when nginx rejects it (nginx has already logged why).
-    ///
-    /// # Safety
-    /// `cf` must be the configuration being parsed, as passed to a directive handler.
-    pub unsafe fn compile(cf: *mut ngx_conf_t, value: &ngx_str_t) -> Option<Self> {
-        // SAFETY: the caller guarantees `cf`; the allocation comes from the configuration
-        // pool and is zeroed, as ngx_http_compile_complex_value expects.
+    /// Compiles `value`; an error when nginx rejects it (nginx has already logged why).
+    pub fn compile(conf: &mut Conf, value: &ngx_str_t) -> Result<Self, NginxFailed> {
+        let cf = conf.as_ptr();
+        // SAFETY: `cf` is the configuration being parsed; the allocation comes from its pool
+        // and is zeroed, as ngx_http_compile_complex_value expects; nginx copies what it keeps
+        // of `value` into the pool.
         unsafe {
             let complex_value = ngx::core::Pool::from_ngx_pool((*cf).pool)
                 .calloc_type::<ngx_http_complex_value_t>();
-            let complex_value = NonNull::new(complex_value)?;
+            let complex_value = NonNull::new(complex_value).ok_or(NginxFailed)?;
             let mut value = *value;
             let mut ccv = ngx_http_compile_complex_value_t {
                 cf,
@@ -33,9 +35,9 @@ impl ComplexValue {
                 ..core::mem::zeroed()
             };
             if ngx_http_compile_complex_value(&mut ccv) != NGX_OK as isize {
-                return None;
+                return Err(NginxFailed);
             }
-            Some(Self(complex_value))
+            Ok(Self(complex_value))
         }
     }
 

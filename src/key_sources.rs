@@ -1,0 +1,121 @@
+//! What a location's key sources hold for one request: the level's fixed key files (one key
+//! ring), and key files named with variables, each name loaded once per worker, on first use,
+//! then kept in a bounded cache and watched like fixed key files. Keys are never parsed per
+//! request.
+
+use std::collections::{HashMap, VecDeque};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use auth_jwt_core::keystore::{KeyFile, KeyRing, KeyState};
+use auth_jwt_core::watch::Watcher;
+use auth_jwt_core::{KeySource, KeySourceError, SourceKeys};
+use ngx::http::Request;
+
+use crate::conf::{KeyFileTemplate, KeySources};
+use crate::worker;
+
+/// Most key files named with variables kept per worker; the oldest is dropped beyond this, so
+/// names built from request data cannot grow memory without bound.
+pub const MAX_CACHED_KEY_FILES: usize = 256;
+
+/// The key sources of a location as the validator sees them, in directive order: the fixed
+/// files' ring first, then each file named with variables. Most locations have one source,
+/// which needs no allocation.
+pub enum ResolvedSources {
+    One([SourceKeys; 1]),
+    Many(Vec<SourceKeys>),
+}
+
+impl std::ops::Deref for ResolvedSources {
+    type Target = [SourceKeys];
+
+    fn deref(&self) -> &[SourceKeys] {
+        match self {
+            ResolvedSources::One(one) => one,
+            ResolvedSources::Many(many) => many,
+        }
+    }
+}
+
+/// Resolves the location's key sources for `request`: evaluates the file names built from
+/// variables (nginx calls, made before any worker state is borrowed) and reads what each
+/// source holds now.
+pub fn resolve(request: &Request, sources: &KeySources) -> ResolvedSources {
+    match (&sources.ring, sources.templates.as_slice()) {
+        (Some(ring), []) => ResolvedSources::One([ring_keys(ring)]),
+        (None, [template]) => ResolvedSources::One([template_keys(request, template)]),
+        (ring, templates) => {
+            let mut all = Vec::with_capacity(templates.len() + 1);
+            all.extend(ring.iter().map(|ring| ring_keys(ring)));
+            all.extend(templates.iter().map(|template| template_keys(request, template)));
+            ResolvedSources::Many(all)
+        }
+    }
+}
+
+fn ring_keys(ring: &KeyRing) -> SourceKeys {
+    match &**ring.state() {
+        KeyState::Ready(keys) => SourceKeys::Ready(Arc::clone(keys)),
+        KeyState::Broken { file, reason } => SourceKeys::Unusable(KeySourceError {
+            origin: KeySource::File(PathBuf::from(file)),
+            reason: reason.clone(),
+        }),
+    }
+}
+
+fn template_keys(request: &Request, template: &KeyFileTemplate) -> SourceKeys {
+    let name = match template.name.evaluate(request) {
+        Some(name) if !name.is_empty() => name,
+        _ => return SourceKeys::Unusable(KeySourceError::empty_file_name()),
+    };
+    let path = resolve_name(name, &template.conf_prefix);
+    let file = worker::with(|worker| worker.variable_key_file(&path))
+        .unwrap_or_else(|| Arc::new(KeyFile::load(path)));
+    let loaded = file.loaded();
+    match &loaded.keys {
+        Ok(keys) => SourceKeys::Ready(Arc::clone(keys)),
+        Err(reason) => SourceKeys::Unusable(KeySourceError {
+            origin: KeySource::File(file.path().to_path_buf()),
+            reason: reason.clone(),
+        }),
+    }
+}
+
+/// The path a variable key file name stands for: relative names resolve against nginx's
+/// configuration prefix, as fixed names do.
+fn resolve_name(name: &[u8], conf_prefix: &Path) -> PathBuf {
+    conf_prefix.join(OsStr::from_bytes(name))
+}
+
+/// The key files named with variables that this worker has used, oldest first.
+#[derive(Default)]
+pub struct VariableKeyFiles {
+    files: HashMap<PathBuf, Arc<KeyFile>>,
+    order: VecDeque<PathBuf>,
+}
+
+impl VariableKeyFiles {
+    /// The key file at `path`, loading it (and having `watcher` watch it) on first use.
+    pub fn get_or_load(&mut self, path: &Path, watcher: Option<&Watcher>) -> Arc<KeyFile> {
+        if let Some(file) = self.files.get(path) {
+            return Arc::clone(file);
+        }
+        if self.order.len() >= MAX_CACHED_KEY_FILES {
+            if let Some(oldest) = self.order.pop_front() {
+                if let (Some(file), Some(watcher)) = (self.files.remove(&oldest), watcher) {
+                    watcher.forget(file);
+                }
+            }
+        }
+        let file = Arc::new(KeyFile::load(path.to_path_buf()));
+        self.order.push_back(path.to_path_buf());
+        self.files.insert(path.to_path_buf(), Arc::clone(&file));
+        if let Some(watcher) = watcher {
+            watcher.watch(Arc::clone(&file));
+        }
+        file
+    }
+}

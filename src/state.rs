@@ -1,0 +1,117 @@
+//! Per-request state: what the access handler concluded (for `$jwt_status` and the claim
+//! variables), and the token decoded for variables before or without the access handler.
+//! It is kept where internal redirects do not erase it (`ffi/request.rs`).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use auth_jwt_core::{JwtStatus, TokenFields};
+use ngx::http::Request;
+
+use crate::conf::LocConf;
+use crate::ffi::request;
+
+/// What the access handler decided for the request.
+pub struct Outcome {
+    /// The `$jwt_status` word.
+    pub status: JwtStatus,
+    /// The fields of the verified token: set when the signature and times checked out (also
+    /// when `auth_jwt_require` then refused the request: the claims are still authentic, and
+    /// worth logging), `None` for a missing or rejected token, so its claims never show.
+    pub fields: Option<Rc<TokenFields>>,
+}
+
+/// What variables may show of a token.
+pub enum Shown {
+    /// Not decided for this request (or this token) yet.
+    Undecided,
+    /// Decided: nothing (no token, or one that was refused).
+    Nothing,
+    /// Decided: the fields of a token that may be shown.
+    Fields(Rc<TokenFields>),
+}
+
+impl From<Option<Rc<TokenFields>>> for Shown {
+    fn from(fields: Option<Rc<TokenFields>>) -> Shown {
+        fields.map_or(Shown::Nothing, Shown::Fields)
+    }
+}
+
+/// A token decoded on behalf of the variables, remembered for the next variable of the same
+/// request. Valid only for the same location configuration and the same token bytes.
+struct Decoded {
+    conf: *const LocConf,
+    token: Vec<u8>,
+    fields: Option<Rc<TokenFields>>,
+}
+
+#[derive(Default)]
+pub struct RequestState {
+    outcome: RefCell<Option<Outcome>>,
+    decoded: RefCell<Option<Decoded>>,
+    /// Set while the token source of a location is evaluated for the variables.
+    decoding: Cell<bool>,
+}
+
+impl RequestState {
+    /// The state of `request`, if it has one, even after an internal redirect.
+    pub fn find(request: &Request) -> Option<&RequestState> {
+        request::state::<RequestState>(request)
+    }
+
+    /// The state of `request`, created empty on first use. `None` only when out of memory.
+    pub fn get_or_create(request: &Request) -> Option<&RequestState> {
+        request::state_or_insert(request, RequestState::default)
+    }
+
+    pub fn set_outcome(&self, outcome: Outcome) {
+        if let Ok(mut slot) = self.outcome.try_borrow_mut() {
+            *slot = Some(outcome);
+        }
+    }
+
+    /// `$jwt_status`: `None` until the access handler has run for this request.
+    pub fn status(&self) -> Option<JwtStatus> {
+        Some(self.outcome.try_borrow().ok()?.as_ref()?.status)
+    }
+
+    /// What the access handler's decision lets variables show.
+    pub fn judged(&self) -> Shown {
+        match self.outcome.try_borrow().ok().as_deref() {
+            Some(Some(outcome)) => outcome.fields.clone().into(),
+            _ => Shown::Undecided,
+        }
+    }
+
+    /// What was decoded earlier for the same location and token.
+    pub fn decoded(&self, conf: &LocConf, token: &[u8]) -> Shown {
+        let Ok(decoded) = self.decoded.try_borrow() else { return Shown::Undecided };
+        match decoded.as_ref() {
+            Some(d) if core::ptr::eq(d.conf, conf) && d.token == token => d.fields.clone().into(),
+            _ => Shown::Undecided,
+        }
+    }
+
+    pub fn remember_decoded(&self, conf: &LocConf, token: &[u8], fields: Option<Rc<TokenFields>>) {
+        if let Ok(mut slot) = self.decoded.try_borrow_mut() {
+            *slot = Some(Decoded { conf, token: token.to_vec(), fields });
+        }
+    }
+
+    /// Marks the token source as being evaluated; `None` if it already is (a recursion).
+    pub fn enter_decoding(&self) -> Option<DecodingGuard<'_>> {
+        if self.decoding.replace(true) {
+            return None;
+        }
+        Some(DecodingGuard(&self.decoding))
+    }
+}
+
+/// Clears the decoding mark when dropped, even if the evaluation panicked.
+pub struct DecodingGuard<'a>(&'a Cell<bool>);
+
+impl Drop for DecodingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
