@@ -1,9 +1,9 @@
-//! Which crypto library verifies which signature, chosen by measurement (`bench/backends`,
-//! README "Performance"): aws-lc-rs for RSA, ECDSA and Ed25519, where it is as fast as OpenSSL
-//! 3.0 or much faster (P-384 ~2.5x, Ed25519 ~2.5x, P-521 ~1.3x, P-256 ~1.15x on the benchmark
-//! machine), and OpenSSL (the system libcrypto that nginx links) for Ed448, which aws-lc-rs
-//! lacks, and for any key aws-lc-rs refuses (RSA moduli above 8192 bits or exponents above
-//! 33 bits, which our key checks still allow).
+//! Which crypto library verifies which signature, chosen by measurement (`bench/backends`;
+//! the figures are in docs/performance.md): aws-lc-rs for RSA, ECDSA and Ed25519, where it is
+//! at least as fast as OpenSSL 3.0 and for several curves much faster, and OpenSSL (the system
+//! libcrypto that nginx links) for Ed448, which aws-lc-rs lacks, and for any key aws-lc-rs
+//! refuses (RSA moduli above 8192 bits or exponents above 33 bits, which our key checks still
+//! allow).
 //!
 //! Keys are parsed and checked with OpenSSL when a key set is loaded (see `jwk.rs`); the
 //! aws-lc-rs forms are built from them at the same time, once per algorithm the key can

@@ -37,18 +37,18 @@ pub use algorithm::Algorithm;
 pub use cache::{
     validate_cached, CacheStats, VerifiedCache, DEFAULT_CACHE_ENTRIES, MAX_CACHED_TOKEN_BYTES,
 };
-pub use claims::{check_time, TimeBounds};
+pub use claims::check_time;
 pub use error::{KeyProblem, KeySetError, Part, Rejection};
 pub use fields::{lookup, render, require_value_passes, TokenFields};
 pub use jwk::KeySet;
 pub use login::{
-    check_login_url, encode_component, login_redirect, valid_param_name, LoginUrlError,
+    check_login_url, login_redirect, valid_param_name, LoginUrlError,
     DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
 };
 pub use pipeline::{Clock, KeySource, KeySourceError, SourceKeys, Validator, Verdict};
 pub use status::JwtStatus;
 pub use token::{bearer_token, Jws};
-pub use verify::{verify_signature, verify_signature_any};
+pub use verify::verify_signature;
 
 /// Largest key set accepted by [`KeySet::from_json`], in bytes. Real JWKS documents are a few
 /// kilobytes; the cap bounds memory and parse time for a file or subrequest gone wrong.
