@@ -41,17 +41,17 @@ my $DISTINCT      = 1000;
 #   off               wherever the scheduler puts them.
 # Why shared: the cost measured is the worker's CPU time, and part of it is the kernel waking
 # wrk, which depends on how wrk and the worker take turns, not on the module. Measured on the
-# 2-vCPU benchmark VM with perf:
+# 2-vCPU benchmark VM with perf (the figures are in bench/README.md, "Knobs"):
 # - unpinned or split, a worker that answers slowly finds wrk asleep on the other CPU, and
-#   each response's wake-up is an inter-processor interrupt costing the worker ~8 µs of kernel
+#   each response's wake-up is an inter-processor interrupt charged to the worker as kernel
 #   time (sock_def_readable -> _raw_spin_unlock_irqrestore); the fast baseline keeps wrk busy
 #   and mostly does not pay it, so it would be counted as module overhead;
-# - on one CPU at the normal class, each response lets wrk preempt a slow worker (~1 preemption
-#   per request against 0.05 for the baseline), a context switch charged to the worker;
+# - on one CPU at the normal class, each response lets wrk preempt a slow worker, far more often
+#   than the baseline, a context switch charged to the worker;
 # - on one CPU with wrk at the idle class, wrk runs only when the worker waits for events: it
 #   takes every response and sends the next requests in one go, whatever the row, and the
-#   worker's kernel time per request was the same (7.4 µs) for the baseline and for distinct
-#   RS256. A remote client is woken by nobody's CPU but its own.
+#   worker's kernel time per request was the same for the baseline and for distinct RS256. A
+#   remote client is woken by nobody's CPU but its own.
 my $pin = $ENV{BENCH_PIN} // 'shared';
 $pin = 'off' if $pin eq '0' || ($pin eq 'split' && `nproc` < 2);
 die "BENCH_PIN must be shared, split or off\n" unless $pin =~ /^(shared|split|off)$/;
@@ -392,7 +392,7 @@ for my $r (@rows) {
 }
 close $csv;
 
-# Markdown table (pasted into README.md "Performance").
+# Markdown table (pasted into docs/performance.md).
 my $md = "| scenario | req/s | p99 ms | worker CPU s | req per worker CPU-s | vs baseline"
     . " | CPU µs/req | crypto µs | overhead µs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 for my $r (@rows) {

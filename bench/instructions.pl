@@ -1,9 +1,9 @@
 #!/usr/bin/env perl
 # Instructions per request, counted by callgrind: the noise-free companion of bench.pl's
-# timings. On a shared VM the same microbenchmark varies by 10-20% from one run to the next,
-# more than the module's whole overhead for the slow algorithms; instruction counts do not
-# vary, and they split a request exactly between the crypto library, our code, libc and
-# nginx (user space only: callgrind does not see the kernel).
+# timings. On a shared VM the same microbenchmark varies from one run to the next by more
+# than the module's whole overhead for the slow algorithms (bench/README.md); instruction
+# counts do not vary, and they split a request exactly between the crypto library, our code,
+# libc and nginx (user space only: callgrind does not see the kernel).
 #
 # bench/run calls it after bench.pl (which mints the tokens) with NGINX_BIN and MODULE_SO set.
 # It runs nginx (one process) under callgrind, and per scenario sends CALLGRIND_WARMUP
@@ -109,7 +109,8 @@ my $md = "| scenario (callgrind) | instructions/req | crypto | module code | lib
 for my $s (@scenarios) {
     my ($name, undef, undef, $vs) = @$s;
     my $r = $rows{$name};
-    # The issue's formula, in instructions: the row, minus its baseline, minus the crypto.
+    # The overhead formula of bench.pl, in instructions: the row, minus its baseline, minus the
+    # crypto.
     my $overhead = $vs ? $r->{total} - $rows{$vs}{total} - ($r->{crypto} // 0) : undef;
     printf $csv "%s,%.0f,%s,%s,%s\n", $name, $r->{total},
         join(',', map { sprintf '%.0f', $r->{$_} // 0 } @cats),

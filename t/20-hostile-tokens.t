@@ -1,5 +1,5 @@
-# Issue #5, hostile tokens through the real nginx and the real module: every token crafted to
-# slip past a JWT gateway gets a clean 401 with error="invalid_token" and one [info] line with
+# Hostile tokens through the real nginx and the real module: every token crafted to slip past
+# a JWT gateway gets a clean 401 with error="invalid_token" and one [info] line with
 # the reason; never a 200, a 500 or a crash ([alert]). Where nginx itself refuses the request
 # before the module runs (a header larger than its buffers, two Authorization headers) the test
 # asserts what really happens: 400 from nginx, never a 200.

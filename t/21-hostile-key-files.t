@@ -1,4 +1,4 @@
-# Issue #5, hostile key files: every broken or dangerous JWK Set gets a clear, one-line reason,
+# Hostile key files: every broken or dangerous JWK Set gets a clear, one-line reason,
 # logged as a [warn] when the configuration loads (nginx still starts, as NGINX Plus does) and
 # as an [error] with a 500 for every request that needs it. Also: the documented rule for
 # several keys under one kid (all are candidates, in file order). The fixtures are written by

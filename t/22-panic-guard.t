@@ -1,6 +1,6 @@
-# Issue #5: no panic may cross the FFI boundary. A panic inside the access handler must become a
-# 500 with an [error] line, and the worker must live on: the next request on the same worker
-# (same pid) succeeds.
+# No panic may cross the FFI boundary (unwinding into nginx's C code is undefined behaviour). A
+# panic inside the access handler must become a 500 with an [error] line, and the worker must
+# live on: the next request on the same worker (same pid) succeeds.
 #
 # The panic is forced with the cargo feature `fault-injection` (off by default, test builds
 # only): a request header `X-Auth-Jwt-Panic: 1` makes the handler panic. This test builds that

@@ -1,4 +1,4 @@
-# Issue #5: configuration reloads (SIGHUP) with key files and hostile tokens in between, the
+# Configuration reloads (SIGHUP) with key files and hostile tokens in between, the
 # configuration switching to a broken key file and back. Every generation of workers answers right.
 # Its real purpose is scripts/sanitize: under valgrind, each reload makes the master destroy the
 # previous cycle's pool, which must free every key set and location configuration the module

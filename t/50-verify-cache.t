@@ -1,4 +1,4 @@
-# auth_jwt_verify_cache (issue #6): a token seen before skips parsing and signature checking,
+# auth_jwt_verify_cache: a token seen before skips parsing and signature checking,
 # and nothing else changes. Each case sends the same token several times to one running nginx
 # (the cache lives in the worker), and checks that every answer is the one an uncached check
 # gives: expiry while cached, auth_jwt_require and claim variables on every request, a key

@@ -1,4 +1,5 @@
-//! The adversarial set, against the pure crate. Every case is a token crafted to slip
+//! The adversarial set, against the pure crate, where a case runs without nginx and a failure
+//! points straight at the parsing or verification code. Every case is a token crafted to slip
 //! through a JWT gateway; each must be refused by `validate` against a key set holding a key of
 //! every type, with the expected `$jwt_status` kind, and its log message must stay one short
 //! printable line that never quotes the token. t/20-hostile-tokens.t sends the same kinds of

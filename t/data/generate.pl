@@ -188,7 +188,7 @@ put('bad/hs-short.json', set_of('hs-short'));
     put('bad/ec-off-curve.json', set_of(\%k));
 }
 
-# 5. More hostile key files (issue #5, t/21-hostile-key-files.t), and a valid set whose keys
+# 5. More hostile key files (t/21-hostile-key-files.t), and a valid set whose keys
 #    share one kid.
 sub without { my ($name, @drop) = @_; my %k = %{ $jwk{$name} }; delete @k{@drop}; \%k }
 sub with    { my ($name, %add) = @_; +{ %{ $jwk{$name} }, %add } }
