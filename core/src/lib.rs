@@ -22,6 +22,7 @@ mod claims;
 mod error;
 mod fields;
 mod json;
+pub mod jwe;
 mod jwk;
 pub mod keystore;
 mod login;
