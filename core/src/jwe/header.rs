@@ -67,8 +67,8 @@ pub(crate) fn key_params(
             Ok(KeyParams::Ecdh { epk, apu, apv })
         }
         KeyAlgorithm::AesGcmKw(_) => {
-            let iv = fixed::<GCM_IV_BYTES>(header, "iv", alg)?;
-            let tag = fixed::<GCM_TAG_BYTES>(header, "tag", alg)?;
+            let iv = fixed::<GCM_IV_BYTES>(header, "iv", "header \"iv\"", alg)?;
+            let tag = fixed::<GCM_TAG_BYTES>(header, "tag", "header \"tag\"", alg)?;
             Ok(KeyParams::GcmKw { iv, tag })
         }
         KeyAlgorithm::Pbes2(..) => {
@@ -117,7 +117,8 @@ fn optional_bytes(
     let Some(b64) = string(header, member)? else { return Ok(Vec::new()) };
     // Checked on the encoded length first, so an oversized member is never decoded.
     if b64.len() > limit.div_ceil(3) * 4 {
-        return Err(JweError::MemberTooLong { member, got: b64.len() / 4 * 3, limit });
+        // The decoded length of a canonical encoding.
+        return Err(JweError::MemberTooLong { member, got: b64.len() * 3 / 4, limit });
     }
     let bytes = base64url::decode(b64.as_bytes())
         .map_err(|_| JweError::WrongType { member, expected: "base64url" })?;
@@ -141,11 +142,12 @@ fn required_bytes(
 fn fixed<const N: usize>(
     header: &Map<String, Value>,
     member: &'static str,
+    shown: &'static str,
     alg: KeyAlgorithm,
 ) -> Result<[u8; N], JweError> {
     let bytes = required_bytes(header, member, N)?;
     <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| JweError::Length {
-        part: member,
+        part: shown,
         got: bytes.len(),
         expected: N,
         alg: alg.name(),
