@@ -7,6 +7,7 @@
 
 use aws_lc_rs::agreement;
 use aws_lc_rs::digest;
+use aws_lc_rs::key_wrap::{self, AesKek, KeyWrap};
 use aws_lc_rs::rsa::{
     OaepAlgorithm, OaepPrivateDecryptingKey, OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256,
     OAEP_SHA384_MGF1SHA384, OAEP_SHA512_MGF1SHA512,
@@ -67,19 +68,31 @@ pub(crate) fn content_key(jwe: &Jwe<'_>, key: &DecryptionKey) -> Result<Vec<u8>,
     }
 }
 
-/// AES Key Wrap (RFC 3394) with OpenSSL, which has all three key sizes (aws-lc-rs lacks
-/// 192) and checks the integrity block in constant time.
+/// AES Key Wrap (RFC 3394). aws-lc-rs (AES-NI) for 128- and 256-bit keys; it has no 192-bit
+/// key wrap, so that one goes to OpenSSL, whose low-level AES (no AES-NI) is several times
+/// slower. Both check the integrity block in constant time.
 fn aes_unwrap(kek: &[u8], wrapped: &[u8], cek_len: usize) -> Result<Vec<u8>, Failed> {
-    // unwrap_key asserts on these lengths; refuse them here instead of panicking.
+    // openssl's unwrap_key asserts on these lengths; refuse them here instead of panicking.
     if wrapped.len() != cek_len + KW_OVERHEAD || cek_len % 8 != 0 || cek_len < 16 {
         return Err(Failed);
     }
-    let key = AesKey::new_decrypt(kek).map_err(|_| Failed)?;
     let mut cek = vec![0; cek_len];
-    match unwrap_key(&key, None, &mut cek, wrapped) {
-        Ok(len) if len == cek_len => Ok(cek),
-        _ => Err(Failed),
+    let fast = match kek.len() {
+        16 => Some(&key_wrap::AES_128),
+        32 => Some(&key_wrap::AES_256),
+        _ => None,
+    };
+    let len = match fast {
+        Some(cipher) => AesKek::new(cipher, kek)?.unwrap(wrapped, &mut cek)?.len(),
+        None => {
+            let key = AesKey::new_decrypt(kek).map_err(|_| Failed)?;
+            unwrap_key(&key, None, &mut cek, wrapped).map_err(|_| Failed)?
+        }
+    };
+    if len != cek_len {
+        return Err(Failed);
     }
+    Ok(cek)
 }
 
 /// aws-lc-rs decodes OAEP in constant time; a wrong length afterwards is one more failure of
