@@ -191,6 +191,12 @@ impl<'a> Jwe<'a> {
         &self.header
     }
 
+    /// The header, owned, for use as variables once the token has been decrypted.
+    #[must_use]
+    pub fn into_header(self) -> Map<String, Value> {
+        self.header
+    }
+
     /// Whether the header declares a nested JWT: `cty` is `JWT` (RFC 7519 §5.2; media types
     /// compare case-insensitively and may carry the `application/` prefix).
     #[must_use]
