@@ -45,3 +45,23 @@ build_module() {
     fi
     export NGINX_BIN MODULE_SO
 }
+
+# Python packages the core tests need: core/tests/jwe/mint.py mints encrypted tokens with
+# jwcrypto, a JOSE implementation independent of ours. Installed with pip when missing.
+REQUIRED_PYTHON_MODULES="jwcrypto"
+
+# Installs the missing Python modules (module name = PyPI name for these).
+#   ensure_python_packages [more modules...]
+ensure_python_packages() {
+    local missing=() module
+    command -v python3 >/dev/null || ensure_packages python3
+    for module in $REQUIRED_PYTHON_MODULES "$@"; do
+        python3 -c "import $module" 2>/dev/null || missing+=("$module")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
+    echo "Installing Python packages: ${missing[*]}" >&2
+    # Debian's own python3 refuses pip installs outside a venv (PEP 668) unless told.
+    python3 -m pip install -q "${missing[@]}" >&2 ||
+        python3 -m pip install -q --break-system-packages "${missing[@]}" >&2
+}

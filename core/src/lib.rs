@@ -24,6 +24,7 @@ mod claims;
 mod error;
 mod fields;
 mod json;
+pub mod jwe;
 mod jwk;
 pub mod keystore;
 mod login;

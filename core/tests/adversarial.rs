@@ -780,3 +780,223 @@ fn cached_and_full_validation_agree_on_every_case() {
     assert!(cache.stats().hits > 0, "the cache was never hit");
     assert!(compared >= 1000, "{compared}");
 }
+
+/// Decryption keys of every kind, generated with OpenSSL: oct keys of every CEK and KEK length
+/// (no kid), an RSA, a P-256 and an X25519 private key.
+fn every_decryption_key() -> auth_jwt_core::jwe::DecryptionKeys {
+    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+    let m = |n: &openssl::bn::BigNumRef| json!(b64(&n.to_vec()));
+    let rsa = json!({"kty": "RSA", "n": m(rsa.n()), "e": m(rsa.e()), "d": m(rsa.d()),
+        "p": m(rsa.p().unwrap()), "q": m(rsa.q().unwrap()), "dp": m(rsa.dmp1().unwrap()),
+        "dq": m(rsa.dmq1().unwrap()), "qi": m(rsa.iqmp().unwrap())});
+    let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+    let ec = openssl::ec::EcKey::generate(&group).unwrap();
+    let (mut x, mut y) = (BigNum::new().unwrap(), BigNum::new().unwrap());
+    let mut ctx = BigNumContext::new().unwrap();
+    ec.public_key().affine_coordinates(&group, &mut x, &mut y, &mut ctx).unwrap();
+    let fixed = |n: &BigNum| json!(b64(&n.to_vec_padded(32).unwrap()));
+    let p256 = json!({"kty": "EC", "crv": "P-256", "x": fixed(&x), "y": fixed(&y),
+        "d": fixed(&ec.private_key().to_owned().unwrap())});
+    let x25519 = openssl::pkey::PKey::generate_x25519().unwrap();
+    let okp = json!({"kty": "OKP", "crv": "X25519", "kid": "x",
+        "x": b64(&x25519.raw_public_key().unwrap()), "d": b64(&x25519.raw_private_key().unwrap())});
+    let mut keys = vec![rsa, p256, okp];
+    for len in [16, 24, 32, 48, 64] {
+        keys.push(json!({"kty": "oct", "k": b64(&vec![0x5a; len])}));
+    }
+    let json = serde_json::to_vec(&json!({ "keys": keys })).unwrap();
+    auth_jwt_core::jwe::DecryptionKeys::from_json(&json).unwrap()
+}
+
+/// Encrypted tokens crafted to slip through: refused by the JWE decrypter with the expected
+/// kind and a short printable message that never quotes the token.
+#[test]
+fn hostile_encrypted_tokens_are_refused_by_the_jwe_decrypter() {
+    use auth_jwt_core::jwe::{self, Jwe, JweLimits};
+
+    let keys = every_decryption_key();
+    let junk = |n: usize| b64(&(0..n).map(|i| (i * 37 + 11) as u8).collect::<Vec<_>>());
+    let token = |header: Value, ek: usize, iv: usize, ct: usize, tag: usize| {
+        let ek = if ek == 0 { String::new() } else { junk(ek) };
+        format!(
+            "{}.{ek}.{}.{}.{}",
+            b64(header.to_string().as_bytes()),
+            junk(iv),
+            junk(ct),
+            junk(tag)
+        )
+    };
+    let p256_off_curve =
+        json!({"kty": "EC", "crv": "P-256", "x": b64(&[1; 32]), "y": b64(&[1; 32])});
+    let x25519_zero = json!({"kty": "OKP", "crv": "X25519", "x": b64(&[0; 32])});
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "alg none",
+            token(json!({"alg": "none", "enc": "A128GCM"}), 0, 12, 32, 16),
+            "unsupported_alg",
+        ),
+        (
+            "RSA1_5",
+            token(json!({"alg": "RSA1_5", "enc": "A128GCM"}), 256, 12, 32, 16),
+            "unsupported_alg",
+        ),
+        (
+            "JWS alg",
+            token(json!({"alg": "HS256", "enc": "A128GCM"}), 0, 12, 32, 16),
+            "unsupported_alg",
+        ),
+        (
+            "zip",
+            token(json!({"alg": "dir", "enc": "A128GCM", "zip": "DEF"}), 0, 12, 32, 16),
+            "unsupported_alg",
+        ),
+        (
+            "crit",
+            token(
+                json!({"alg": "dir", "enc": "A128GCM", "crit": ["b64"], "b64": false}),
+                0,
+                12,
+                32,
+                16,
+            ),
+            "malformed",
+        ),
+        (
+            "p2c 2^31",
+            token(
+                json!({"alg": "PBES2-HS256+A128KW", "enc": "A128GCM", "p2c": 1u64 << 31, "p2s": b64(&[1; 16])}),
+                24,
+                12,
+                32,
+                16,
+            ),
+            "malformed",
+        ),
+        (
+            "p2s short",
+            token(
+                json!({"alg": "PBES2-HS256+A128KW", "enc": "A128GCM", "p2c": 1000, "p2s": b64(&[1; 4])}),
+                24,
+                12,
+                32,
+                16,
+            ),
+            "malformed",
+        ),
+        (
+            "epk off curve",
+            token(
+                json!({"alg": "ECDH-ES", "enc": "A128GCM", "epk": p256_off_curve}),
+                0,
+                12,
+                32,
+                16,
+            ),
+            "malformed",
+        ),
+        (
+            "epk X25519 zero",
+            token(json!({"alg": "ECDH-ES", "enc": "A128GCM", "epk": x25519_zero}), 0, 12, 32, 16),
+            "decrypt_failed",
+        ),
+        (
+            "epk X25519 as EC",
+            token(
+                json!({"alg": "ECDH-ES", "enc": "A128GCM", "epk": {"kty": "EC", "crv": "X25519", "x": b64(&[9; 32])}}),
+                0,
+                12,
+                32,
+                16,
+            ),
+            "malformed",
+        ),
+        (
+            "dir with encrypted key",
+            token(json!({"alg": "dir", "enc": "A128GCM"}), 24, 12, 32, 16),
+            "malformed",
+        ),
+        ("GCM IV 16", token(json!({"alg": "dir", "enc": "A128GCM"}), 0, 16, 32, 16), "malformed"),
+        ("GCM tag 8", token(json!({"alg": "dir", "enc": "A128GCM"}), 0, 12, 32, 8), "malformed"),
+        (
+            "CBC partial block",
+            token(json!({"alg": "dir", "enc": "A256CBC-HS512"}), 0, 16, 17, 32),
+            "malformed",
+        ),
+        (
+            "A128KW forged",
+            token(json!({"alg": "A128KW", "enc": "A128GCM"}), 24, 12, 32, 16),
+            "decrypt_failed",
+        ),
+        (
+            "dir forged",
+            token(json!({"alg": "dir", "enc": "A128CBC-HS256"}), 0, 16, 32, 16),
+            "decrypt_failed",
+        ),
+        (
+            "RSA-OAEP forged",
+            token(json!({"alg": "RSA-OAEP-256", "enc": "A128GCM"}), 256, 12, 32, 16),
+            "decrypt_failed",
+        ),
+        (
+            "embedded jwk ignored",
+            token(
+                json!({"alg": "dir", "enc": "A128GCM", "jwk": {"kty": "oct", "k": b64(&[0; 16])}}),
+                0,
+                12,
+                32,
+                16,
+            ),
+            "decrypt_failed",
+        ),
+        (
+            "unknown kid",
+            token(
+                json!({"alg": "ECDH-ES", "enc": "A128GCM", "kid": "nobody", "epk": {"kty": "OKP", "crv": "X25519", "x": b64(&[9; 32])}}),
+                0,
+                12,
+                32,
+                16,
+            ),
+            "no_key",
+        ),
+        (
+            "huge ciphertext",
+            token(json!({"alg": "dir", "enc": "A128GCM"}), 0, 12, 20_000, 16),
+            "malformed",
+        ),
+        (
+            "six parts",
+            format!("{}.x", token(json!({"alg": "dir", "enc": "A128GCM"}), 0, 12, 32, 16)),
+            "malformed",
+        ),
+        (
+            "duplicate alg",
+            format!(
+                "{}..{}.{}.{}",
+                b64(br#"{"alg":"dir","enc":"A128GCM","alg":"A128KW"}"#),
+                junk(12),
+                junk(32),
+                junk(16)
+            ),
+            "malformed",
+        ),
+    ];
+    for (name, token, kind) in &cases {
+        let result = Jwe::parse(token.as_bytes(), &JweLimits::default())
+            .and_then(|parsed| jwe::decrypt(&parsed, &keys));
+        let err = match result {
+            Ok(_) => panic!("{name}: ACCEPTED"),
+            Err(err) => err,
+        };
+        assert_eq!(err.kind(), *kind, "{name}: {err}");
+        let message = err.to_string();
+        assert!(
+            message.len() <= 160 && message.bytes().all(|b| (0x20..0x7f).contains(&b)),
+            "{name}: {message:?}"
+        );
+        for part in token.split('.').filter(|p| p.len() >= 8) {
+            assert!(!message.contains(part), "{name}: message quotes the token: {message}");
+        }
+    }
+    eprintln!("adversarial: {} hostile encrypted tokens refused", cases.len());
+}

@@ -1,0 +1,193 @@
+//! The JOSE header members that key management reads (RFC 7518 §4.6, §4.7, §4.8), checked
+//! when the token is parsed, before any key is touched.
+
+use aws_lc_rs::agreement::{ParsedPublicKey, UnparsedPublicKey};
+use serde_json::{Map, Value};
+
+use crate::base64url;
+use crate::error::escape;
+
+use super::algorithms::KeyAlgorithm;
+use super::error::JweError;
+use super::keys::EcdhCurve;
+
+/// Longest `apu`/`apv` accepted (decoded). They name the parties, typically a few dozen bytes.
+const MAX_PARTY_INFO_BYTES: usize = 256;
+/// Longest `p2s` accepted (decoded); RFC 7518 §4.8.1.1 asks for at least 8.
+const MAX_SALT_BYTES: usize = 256;
+const MIN_SALT_BYTES: usize = 8;
+const GCM_IV_BYTES: usize = 12;
+const GCM_TAG_BYTES: usize = 16;
+
+/// An ECDH-ES ephemeral public key that is a valid point of its curve.
+#[derive(Clone)]
+pub(crate) struct EphemeralKey {
+    pub(crate) curve: EcdhCurve,
+    pub(crate) public: ParsedPublicKey,
+}
+
+/// The per-algorithm inputs of key management.
+#[derive(Clone)]
+pub(crate) enum KeyParams {
+    None,
+    Ecdh { epk: EphemeralKey, apu: Vec<u8>, apv: Vec<u8> },
+    GcmKw { iv: [u8; GCM_IV_BYTES], tag: [u8; GCM_TAG_BYTES] },
+    Pbes2 { salt: Vec<u8>, count: u32 },
+}
+
+impl KeyParams {
+    pub(crate) fn epk_curve(&self) -> Option<EcdhCurve> {
+        match self {
+            KeyParams::Ecdh { epk, .. } => Some(epk.curve),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the members `alg` needs. `max_pbes2_count` is [`super::JweLimits::max_pbes2_count`].
+pub(crate) fn key_params(
+    header: &Map<String, Value>,
+    alg: KeyAlgorithm,
+    max_pbes2_count: u32,
+) -> Result<KeyParams, JweError> {
+    match alg {
+        KeyAlgorithm::Dir | KeyAlgorithm::AesKw(_) | KeyAlgorithm::RsaOaep(_) => {
+            Ok(KeyParams::None)
+        }
+        KeyAlgorithm::EcdhEs | KeyAlgorithm::EcdhEsKw(_) => {
+            let epk = match header.get("epk") {
+                None => return Err(JweError::Missing("epk")),
+                Some(Value::Object(epk)) => ephemeral_key(epk)?,
+                Some(_) => {
+                    return Err(JweError::WrongType { member: "epk", expected: "an object" })
+                }
+            };
+            let apu = optional_bytes(header, "apu", MAX_PARTY_INFO_BYTES)?;
+            let apv = optional_bytes(header, "apv", MAX_PARTY_INFO_BYTES)?;
+            Ok(KeyParams::Ecdh { epk, apu, apv })
+        }
+        KeyAlgorithm::AesGcmKw(_) => {
+            let iv = fixed::<GCM_IV_BYTES>(header, "iv", "header \"iv\"", alg)?;
+            let tag = fixed::<GCM_TAG_BYTES>(header, "tag", "header \"tag\"", alg)?;
+            Ok(KeyParams::GcmKw { iv, tag })
+        }
+        KeyAlgorithm::Pbes2(..) => {
+            let salt = required_bytes(header, "p2s", MAX_SALT_BYTES)?;
+            if salt.len() < MIN_SALT_BYTES {
+                return Err(JweError::Pbes2SaltTooShort(salt.len()));
+            }
+            let count = match header.get("p2c") {
+                None => return Err(JweError::Missing("p2c")),
+                Some(Value::Number(n)) => n
+                    .as_u64()
+                    .ok_or(JweError::WrongType { member: "p2c", expected: "a positive integer" })?,
+                Some(_) => {
+                    let expected = "a positive integer";
+                    return Err(JweError::WrongType { member: "p2c", expected });
+                }
+            };
+            if count == 0 {
+                return Err(JweError::Pbes2CountZero);
+            }
+            if count > u64::from(max_pbes2_count) {
+                return Err(JweError::Pbes2CountTooHigh { got: count, limit: max_pbes2_count });
+            }
+            // Fits: bounded by a u32 just above.
+            Ok(KeyParams::Pbes2 { salt, count: u32::try_from(count).unwrap_or(max_pbes2_count) })
+        }
+    }
+}
+
+fn string<'h>(
+    header: &'h Map<String, Value>,
+    member: &'static str,
+) -> Result<Option<&'h str>, JweError> {
+    match header.get(member) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(JweError::WrongType { member, expected: "a string" }),
+    }
+}
+
+fn optional_bytes(
+    header: &Map<String, Value>,
+    member: &'static str,
+    limit: usize,
+) -> Result<Vec<u8>, JweError> {
+    let Some(b64) = string(header, member)? else { return Ok(Vec::new()) };
+    // Checked on the encoded length first, so an oversized member is never decoded.
+    if b64.len() > limit.div_ceil(3) * 4 {
+        // The decoded length of a canonical encoding.
+        return Err(JweError::MemberTooLong { member, got: b64.len() * 3 / 4, limit });
+    }
+    let bytes = base64url::decode(b64.as_bytes())
+        .map_err(|_| JweError::WrongType { member, expected: "base64url" })?;
+    if bytes.len() > limit {
+        return Err(JweError::MemberTooLong { member, got: bytes.len(), limit });
+    }
+    Ok(bytes)
+}
+
+fn required_bytes(
+    header: &Map<String, Value>,
+    member: &'static str,
+    limit: usize,
+) -> Result<Vec<u8>, JweError> {
+    if !header.contains_key(member) {
+        return Err(JweError::Missing(member));
+    }
+    optional_bytes(header, member, limit)
+}
+
+fn fixed<const N: usize>(
+    header: &Map<String, Value>,
+    member: &'static str,
+    shown: &'static str,
+    alg: KeyAlgorithm,
+) -> Result<[u8; N], JweError> {
+    let bytes = required_bytes(header, member, N)?;
+    <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| JweError::Length {
+        part: shown,
+        got: bytes.len(),
+        expected: N,
+        alg: alg.name(),
+    })
+}
+
+/// Parses `epk` and checks that it is a point of its curve: aws-lc-rs decodes the point with
+/// the curve equation check, which is what defeats the invalid-curve attack (a point of a
+/// weak twist curve would leak the private key bit by bit). Whether the curve is the one of
+/// our key is checked when candidate keys are chosen.
+fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
+    let bad = |what: &str| JweError::BadEphemeralKey(what.to_owned());
+    let kty = string(epk, "kty")?.ok_or_else(|| bad("has no \"kty\""))?;
+    let crv = string(epk, "crv")?.ok_or_else(|| bad("has no \"crv\""))?;
+    let curve = EcdhCurve::from_jwk(kty, crv).ok_or_else(|| {
+        JweError::BadEphemeralKey(format!(
+            "has unsupported kty {} and crv {}",
+            escape(kty),
+            escape(crv)
+        ))
+    })?;
+    let len = curve.field_len();
+    let coordinate = |member: &'static str| -> Result<Vec<u8>, JweError> {
+        let s = string(epk, member)?.ok_or_else(|| bad(&format!("has no \"{member}\"")))?;
+        let bytes = base64url::decode(s.as_bytes())
+            .map_err(|_| bad(&format!("member \"{member}\" is not base64url")))?;
+        if bytes.len() != len {
+            return Err(bad(&format!("member \"{member}\" has the wrong length")));
+        }
+        Ok(bytes)
+    };
+    let mut point = Vec::with_capacity(1 + 2 * len);
+    if curve.is_okp() {
+        point.extend_from_slice(&coordinate("x")?);
+    } else {
+        point.push(0x04);
+        point.extend_from_slice(&coordinate("x")?);
+        point.extend_from_slice(&coordinate("y")?);
+    }
+    let public = ParsedPublicKey::try_from(UnparsedPublicKey::new(curve.agreement(), &point))
+        .map_err(|_| JweError::BadEphemeralKey(format!("is not a point on {}", curve.crv())))?;
+    Ok(EphemeralKey { curve, public })
+}
