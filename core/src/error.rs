@@ -254,6 +254,9 @@ pub enum KeyProblem {
     #[error("{crv} public key is invalid")]
     InvalidOkp { crv: &'static str },
 
+    #[error("{crv} public key is a point of small order")]
+    SmallOrder { crv: &'static str },
+
     /// Already escaped.
     #[error("unknown algorithm {0}")]
     UnknownAlg(String),

@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
 use crate::backend::PublicKey;
 use crate::base64url;
+use crate::ed25519;
 use crate::error::{escape, KeyProblem, KeySetError};
 use crate::json::{self, JsonError};
 use crate::MAX_KEY_FILE_BYTES;
@@ -448,6 +449,9 @@ fn okp(obj: &Map<String, Value>, curve: EdCurve) -> Result<PKey<Public>, KeyProb
     let x = bytes(obj, "x")?;
     if x.len() != expected {
         return Err(KeyProblem::Length { member: "x", got: x.len(), expected, crv: curve.crv() });
+    }
+    if curve == EdCurve::Ed25519 && x.as_slice().try_into().is_ok_and(ed25519::has_small_order) {
+        return Err(KeyProblem::SmallOrder { crv: curve.crv() });
     }
     PKey::public_key_from_raw_bytes(&x, id).map_err(|_| KeyProblem::InvalidOkp { crv: curve.crv() })
 }

@@ -19,6 +19,7 @@ mod backend;
 mod base64url;
 mod cache;
 mod claims;
+mod ed25519;
 mod error;
 mod fields;
 mod json;

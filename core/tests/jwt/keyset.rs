@@ -369,3 +369,35 @@ fn base64_decode(s: &str) -> Vec<u8> {
     }
     openssl::base64::decode_block(&std).unwrap()
 }
+
+/// An Ed25519 "public key" of small order verifies a fixed signature for every message, so all
+/// eight such points are refused at load time, whatever the encoding. The points are written out
+/// as published in "Taming the many EdDSAs" (Chalkias, Garillot, Nikolaenko, 2020) and in
+/// libsodium's blocklist.
+#[test]
+fn ed25519_small_order_points_are_refused() {
+    let points = [
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "0000000000000000000000000000000000000000000000000000000000000080",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+        // Non-canonical: y = p (0) and y = p + 1 (1).
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ];
+    for point in points {
+        let x: Vec<u8> =
+            (0..32).map(|i| u8::from_str_radix(&point[2 * i..2 * i + 2], 16).unwrap()).collect();
+        assert_eq!(
+            key_error(json!({"kty": "OKP", "crv": "Ed25519", "x": b64(&x), "kid": "weak"})),
+            "key 2 (kid \"weak\"): Ed25519 public key is a point of small order",
+            "{point}"
+        );
+    }
+    // A real key still loads.
+    assert_eq!(fixtures().ed25519.set(json!({})).len(), 1);
+}

@@ -1,0 +1,47 @@
+# Hardening from an outside review: each block is the regression test of one finding, named in
+# its title. Tokens are minted by t/lib/JwtTest.pm (the openssl command line), or, where a token
+# is a forgery that no signer would produce, built here byte by byte from published values.
+
+use strict;
+use warnings;
+use Test::Nginx::Socket 'no_plan';
+use JwtTest;
+
+my %c = (sub => 'alice', exp => now() + 3600);
+our %t = (
+    rs256 => jwt_sign(alg => 'RS256', claims => \%c),
+);
+
+# The Ed25519 forgery for a small-order public key: with the identity point as key A, the
+# signature R = identity, S = 0 satisfies [S]B = R + [k]A for every message.
+my $identity = "\x01" . ("\x00" x 31);
+our $ed_identity_jwks = qq({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"weak","x":")
+    . b64url($identity) . qq("}]});
+$t{ed_forged} = b64url('{"alg":"EdDSA","kid":"weak"}') . '.' . b64url('{"sub":"mallory"}') . '.'
+    . b64url($identity . ("\x00" x 32));
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: an Ed25519 key of small order (the identity point) is refused at load: the forged token gets 500, not 200
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_HTML/ed-identity.json;
+        empty_gif;
+    }
+--- user_files eval
+">>> ed-identity.json\n$::ed_identity_jwks\n"
+--- more_headers eval
+"Authorization: Bearer $::t{ed_forged}"
+--- request
+GET /t
+--- error_code: 500
+--- log_level: info
+--- error_log eval
+[qr{\[warn\] .*auth_jwt_key_file "[^"]*ed-identity\.json" is unusable: key 1 \(kid "weak"\): Ed25519 public key is a point of small order; },
+ qr{\[error\] .*auth_jwt: key file "[^"]*ed-identity\.json" is unusable: key 1 \(kid "weak"\): Ed25519 public key is a point of small order, client: }]
+--- no_error_log
+[alert]
+[crit]
