@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use Test::Nginx::Socket 'no_plan';
 use JwtTest;
+use JSON::PP ();
 
 my %c = (sub => 'alice', exp => now() + 3600);
 our %t = (
@@ -19,6 +20,18 @@ our $ed_identity_jwks = qq({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"weak","x
     . b64url($identity) . qq("}]});
 $t{ed_forged} = b64url('{"alg":"EdDSA","kid":"weak"}') . '.' . b64url('{"sub":"mallory"}') . '.'
     . b64url($identity . ("\x00" x 32));
+
+# A real IdP's set: the RSA signing key, a secp256k1 key for ES256K (which we do not support)
+# and an RSA-OAEP encryption key (for a future JWE feature).
+{
+    my $json = JSON::PP->new->canonical;
+    my $rsa = $json->decode(JwtTest::_slurp(JwtTest::data_dir() . '/jwks/rsa.json'))->{keys}[0];
+    my %wrap = (%$rsa, kid => 'wrap', alg => 'RSA-OAEP', use => 'enc');
+    our $mixed_jwks = $json->encode({ keys => [
+        { kty => 'EC', crv => 'secp256k1', alg => 'ES256K', kid => 'k1', x => 'AA', y => 'AA' },
+        \%wrap, $rsa,
+    ] });
+}
 
 run_tests();
 
@@ -43,5 +56,30 @@ GET /t
 [qr{\[warn\] .*auth_jwt_key_file "[^"]*ed-identity\.json" is unusable: key 1 \(kid "weak"\): Ed25519 public key is a point of small order; },
  qr{\[error\] .*auth_jwt: key file "[^"]*ed-identity\.json" is unusable: key 1 \(kid "weak"\): Ed25519 public key is a point of small order, client: }]
 --- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 2: a key with an unknown alg (ES256K) and an encryption key are skipped with a warning naming file and kid; the RS256 key beside them still verifies
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_HTML/mixed.json;
+        empty_gif;
+    }
+--- user_files eval
+">>> mixed.json\n$::mixed_jwks\n"
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /t
+--- error_code: 200
+--- log_level: info
+--- error_log eval
+[qr{\[warn\] .*auth_jwt_key_file "[^"]*mixed\.json": ignored key 1 \(kid "k1"\): alg "ES256K" is not supported, skipped},
+ qr{\[warn\] .*auth_jwt_key_file "[^"]*mixed\.json": ignored key 2 \(kid "wrap"\): use "enc" is not "sig", skipped}]
+--- no_error_log
+[error]
 [alert]
 [crit]

@@ -4,8 +4,10 @@
 //! Rules worth knowing when writing a key file:
 //! - Key members must be canonical unpadded base64url, like tokens (see `base64url.rs`).
 //! - Keys that cannot sign JWS are skipped with a note ([`KeySet::skipped`]) instead of failing
-//!   the file: unknown `kty` or `crv`, `use` other than `"sig"`, `key_ops` without `"verify"`,
-//!   and a JWE `alg` (IdPs publish encryption keys next to signing keys).
+//!   the file: unknown `kty`, `crv` or `alg` (RFC 7517 §5), `use` other than `"sig"`,
+//!   `key_ops` without `"verify"`, and a JWE `alg` such as `RSA-OAEP` (IdPs publish encryption
+//!   keys next to signing keys). These checks come before the key material is read, so a
+//!   skipped key cannot fail the file.
 //! - Everything else that is wrong with a key fails the whole set, like NGINX Plus does.
 //! - Several keys may share a `kid` (an IdP's signing and encryption key often do); all of them
 //!   are candidates for a token with that `kid`, tried in file order.
@@ -297,7 +299,9 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, KeyProblem> {
             None if algorithm::is_encryption_alg(name) => {
                 return Ok(Parsed::Skip(format!("alg {} is for encryption", escape(name))));
             }
-            None => return Err(KeyProblem::UnknownAlg(escape(name))),
+            // RFC 7517 §5: a key whose alg we do not know (ES256K, a future algorithm) is
+            // ignored; it must not take the other keys of the set down with it.
+            None => return Ok(Parsed::Skip(format!("alg {} is not supported", escape(name)))),
         },
     };
 
