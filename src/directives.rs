@@ -187,6 +187,15 @@ extern "C" fn cmd_auth_jwt_key_file(
                     );
                 }
                 Ok(keys) => {
+                    for weak in keys.warnings() {
+                        ngx_conf_log_error!(
+                            NGX_LOG_WARN,
+                            cf,
+                            "auth_jwt_key_file \"{}\": {}",
+                            path,
+                            weak
+                        );
+                    }
                     for note in keys.skipped() {
                         ngx_conf_log_error!(
                             NGX_LOG_WARN,

@@ -33,6 +33,16 @@ $t{ed_forged} = b64url('{"alg":"EdDSA","kid":"weak"}') . '.' . b64url('{"sub":"m
     ] });
 }
 
+# NGINX's own JWT guide: a 12-byte oct key ("fantasticjwt"), here next to our RSA key.
+{
+    my $json = JSON::PP->new->canonical;
+    my $rsa = $json->decode(JwtTest::_slurp(JwtTest::data_dir() . '/jwks/rsa.json'))->{keys}[0];
+    our $plus_guide_jwks = $json->encode({ keys => [
+        { k => 'ZmFudGFzdGljand0', kty => 'oct', kid => '0001' }, $rsa,
+    ] });
+}
+$t{hs256_guide} = jwt_sign(alg => 'HS256', secret => 'fantasticjwt', kid => '0001', claims => \%c);
+
 run_tests();
 
 __DATA__
@@ -83,3 +93,44 @@ GET /t
 [error]
 [alert]
 [crit]
+
+
+
+=== TEST 3: the NGINX guide's 12-byte HMAC key is accepted with a warning naming file, kid and length; its token verifies
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_HTML/guide.json;
+        empty_gif;
+    }
+--- user_files eval
+">>> guide.json\n$::plus_guide_jwks\n"
+--- more_headers eval
+"Authorization: Bearer $::t{hs256_guide}"
+--- request
+GET /t
+--- error_code: 200
+--- log_level: info
+--- error_log eval
+qr{\[warn\] .*auth_jwt_key_file "[^"]*guide\.json": key 1 \(kid "0001"\): oct key is 12 bytes, shorter than the 32 bytes HS256 calls for; accepted as in NGINX Plus}
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: the RSA key beside the guide's short HMAC key keeps working
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_HTML/guide.json;
+        empty_gif;
+    }
+--- user_files eval
+">>> guide.json\n$::plus_guide_jwks\n"
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /t
+--- error_code: 200
+--- no_error_log
+[error]
