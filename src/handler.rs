@@ -87,7 +87,7 @@ fn check_access(request: &mut Request) -> Status {
                         "token refused by \"auth_jwt_require\" in {}: value {} is {}",
                         failure.declared_at,
                         failure.position,
-                        if failure.empty { "empty" } else { "\"0\"" }
+                        failure.reason
                     );
                     if failure.status == HTTPStatus::FORBIDDEN {
                         return HTTPStatus::FORBIDDEN.into();

@@ -20,6 +20,7 @@ mod conf;
 mod ctx;
 mod directives;
 mod dynamic_keys;
+mod false_claim;
 mod handler;
 mod log;
 mod policy;

@@ -5,12 +5,13 @@
 
 use std::rc::Rc;
 
-use auth_jwt_core::{check_login_url, login_redirect, require_value_passes};
+use auth_jwt_core::{check_login_url, login_redirect, require_refusal};
 use ngx::core::Status;
 use ngx::ffi::{NGX_HTTP_GET, NGX_HTTP_HEAD, NGX_HTTP_SATISFY_ALL, NGX_LOG_ERR};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, NgxHttpCoreModule, Request};
 
 use crate::complex_value::ComplexValue;
+use crate::false_claim;
 use crate::log::request_log;
 use crate::response::set_location;
 
@@ -73,7 +74,8 @@ pub struct RequireFailure {
     pub declared_at: String,
     /// 1-based position of the failing value in its directive.
     pub position: usize,
-    pub empty: bool,
+    /// What the value was, for the log line: `empty`, `"0"`, `a claim that is false`.
+    pub reason: &'static str,
 }
 
 /// Evaluates the rules in order; the first failing value decides, with the `error=` status of
@@ -82,13 +84,14 @@ pub fn check_require(request: &Request, conf: &PolicyConf) -> Result<(), Option<
     let Some(rules) = &conf.require else { return Ok(()) };
     for rule in rules.iter() {
         for (index, value) in rule.values.iter().enumerate() {
-            let value = value.evaluate(request).ok_or(None)?;
-            if !require_value_passes(value) {
+            let (value, from_false_claim) = false_claim::watch(|| value.evaluate(request));
+            let value = value.ok_or(None)?;
+            if let Some(reason) = require_refusal(value, from_false_claim) {
                 return Err(Some(RequireFailure {
                     status: rule.status,
                     declared_at: rule.declared_at.clone(),
                     position: index + 1,
-                    empty: value.is_empty(),
+                    reason,
                 }));
             }
         }

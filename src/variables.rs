@@ -195,7 +195,10 @@ unsafe extern "C" fn var_field(
         get(r, v, |request| {
             let fields = token_fields(request)?;
             match path.part {
-                Part::Claims => fields.claim(&path.names),
+                Part::Claims => {
+                    crate::false_claim::note(fields.claim_is_false(&path.names));
+                    fields.claim(&path.names)
+                }
                 Part::Header => fields.header(&path.names),
             }
         })
@@ -221,7 +224,10 @@ unsafe fn prefix_value(
     }
     let fields = token_fields(request)?;
     match part {
-        Part::Claims => fields.claim(&[name]),
+        Part::Claims => {
+            crate::false_claim::note(fields.claim_is_false(&[name]));
+            fields.claim(&[name])
+        }
         Part::Header => fields.header(&[name]),
     }
 }

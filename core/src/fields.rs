@@ -8,7 +8,7 @@
 //! | string | the string itself (control characters written as JSON escapes, see below) |
 //! | integer | decimal: `1700000000`, `-5` |
 //! | other number | as serde_json prints it: `1.5`, `3.0`, `1e+300` |
-//! | `true` / `false` | `true` / `false` |
+//! | `true` / `false` | `true` / `false` (a claim that is `false` fails `auth_jwt_require`, see [`require_refusal`]) |
 //! | `null` | not found (an empty variable) |
 //! | array | the elements, each rendered by these rules, joined by `,` without spaces: `a,b`; nested arrays are flattened the same way; a `null` element is empty; `[]` is empty |
 //! | object | compact JSON, members in token order: `{"a":1,"b":[2,3]}` |
@@ -54,6 +54,13 @@ impl TokenFields {
     #[must_use]
     pub fn claim<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {
         lookup(&self.claims, path).and_then(render)
+    }
+
+    /// Whether the claim at `path` is JSON `false`: its variable shows `false`, and
+    /// `auth_jwt_require` on that variable must refuse (see [`require_refusal`]).
+    #[must_use]
+    pub fn claim_is_false<S: AsRef<str>>(&self, path: &[S]) -> bool {
+        matches!(lookup(&self.claims, path), Some(Value::Bool(false)))
     }
 
     /// The whole claims set as compact JSON, members in token order (`$jwt_payload`).
@@ -126,6 +133,26 @@ fn push_escaping_controls(s: &str, out: &mut String) {
 #[must_use]
 pub fn require_value_passes(value: &[u8]) -> bool {
     !value.is_empty() && value != b"0"
+}
+
+/// Why an `auth_jwt_require` value refuses the request (for the log line: "value 1 is ..."),
+/// or `None` when it passes.
+///
+/// On top of the NGINX Plus rule (empty and `0` fail), a value that is exactly `false` fails
+/// when a claim variable whose JSON value is `false` produced it (`from_false_claim`):
+/// `auth_jwt_require $jwt_claim_email_verified;` must refuse `"email_verified": false`. The
+/// string `"false"`, or `false` from any other variable, still passes, as in NGINX Plus.
+#[must_use]
+pub fn require_refusal(value: &[u8], from_false_claim: bool) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("empty")
+    } else if value == b"0" {
+        Some("\"0\"")
+    } else if from_false_claim && value == b"false" {
+        Some("a claim that is false")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -276,5 +303,22 @@ mod tests {
         assert!(require_value_passes(b"false"));
         assert!(!require_value_passes(b""));
         assert!(!require_value_passes(b"0"));
+    }
+
+    #[test]
+    fn a_false_claim_fails_require_but_the_string_false_does_not() {
+        let f = fields(r#"{"ev":false,"t":true,"s":"false","a":[false]}"#);
+        assert!(f.claim_is_false(&["ev"]));
+        assert!(!f.claim_is_false(&["t"]));
+        assert!(!f.claim_is_false(&["s"]));
+        assert!(!f.claim_is_false(&["a"]));
+        assert!(!f.claim_is_false(&["missing"]));
+        assert_eq!(f.claim(&["ev"]).as_deref(), Some("false"));
+        assert_eq!(require_refusal(b"false", true), Some("a claim that is false"));
+        assert_eq!(require_refusal(b"false", false), None);
+        assert_eq!(require_refusal(b"falsex", true), None);
+        assert_eq!(require_refusal(b"true", true), None);
+        assert_eq!(require_refusal(b"", false), Some("empty"));
+        assert_eq!(require_refusal(b"0", false), Some("\"0\""));
     }
 }

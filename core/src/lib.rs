@@ -37,7 +37,7 @@ pub use cache::{
 };
 pub use claims::{check_time, TimeBounds};
 pub use error::{KeyProblem, KeySetError, Part, Rejection};
-pub use fields::{lookup, render, require_value_passes, TokenFields};
+pub use fields::{lookup, render, require_refusal, require_value_passes, TokenFields};
 pub use jwk::KeySet;
 pub use login::{
     check_login_url, encode_component, login_redirect, valid_param_name, LoginUrlError,
