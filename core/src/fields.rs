@@ -16,8 +16,8 @@
 //! Control characters (U+0000 to U+001F and U+007F) in strings are written as JSON escapes
 //! (`\n`, `\t`, `\u0000`...), so a value can never split an HTTP header or a log line when it
 //! is put into `proxy_set_header`, `add_header` or a log. Everything else, including `\` and
-//! non-ASCII text, is kept as is. Objects use JSON's own escaping, which also covers
-//! U+0000 to U+001F.
+//! non-ASCII text, is kept as is. Objects and `$jwt_payload` use JSON's own escaping
+//! for U+0000 to U+001F, and DEL is written as `\u007f` there too.
 
 use serde_json::{Map, Value};
 
@@ -67,7 +67,7 @@ impl TokenFields {
     #[must_use]
     pub fn payload(&self) -> String {
         // Serializing a map of strings and JSON values cannot fail.
-        serde_json::to_string(&self.claims).unwrap_or_default()
+        escape_del(serde_json::to_string(&self.claims).unwrap_or_default())
     }
 }
 
@@ -111,8 +111,18 @@ fn render_into(value: &Value, out: &mut String) {
                 render_into(item, out);
             }
         }
-        // serde_json escapes control characters in JSON strings itself.
-        Value::Object(_) => out.push_str(&value.to_string()),
+        // serde_json escapes U+0000 to U+001F in JSON strings itself, but not DEL.
+        Value::Object(_) => out.push_str(&escape_del(value.to_string())),
+    }
+}
+
+/// Writes DEL (U+007F), which serde_json leaves raw, as `\u007f` in serialized JSON. A raw DEL
+/// can only occur inside a JSON string there, where the escape means the same character.
+fn escape_del(json: String) -> String {
+    if json.contains('\u{7f}') {
+        json.replace('\u{7f}', "\\u007f")
+    } else {
+        json
     }
 }
 
@@ -320,5 +330,15 @@ mod tests {
         assert_eq!(require_refusal(b"true", true), None);
         assert_eq!(require_refusal(b"", false), Some("empty"));
         assert_eq!(require_refusal(b"0", false), Some("\"0\""));
+    }
+
+    #[test]
+    fn del_is_escaped_in_objects_and_the_payload() {
+        // The token spells DEL as a JSON escape; decoded, the claims hold the raw character.
+        let f = fields(r#"{"o":{"k":"a\u007fb"},"s":"c\u007f"}"#);
+        assert_eq!(f.claim(&["o"]).as_deref(), Some(r#"{"k":"a\u007fb"}"#));
+        assert_eq!(f.claim(&["s"]).as_deref(), Some(r"c\u007f"));
+        assert_eq!(f.payload(), r#"{"o":{"k":"a\u007fb"},"s":"c\u007f"}"#);
+        assert!(!f.payload().contains('\u{7f}'));
     }
 }
