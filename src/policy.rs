@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use auth_jwt_core::{check_login_url, login_redirect, require_refusal};
+use auth_jwt_core::{check_login_url, login_redirect, require_refusal, return_path};
 use ngx::core::Status;
 use ngx::ffi::{NGX_HTTP_GET, NGX_HTTP_HEAD, NGX_HTTP_SATISFY_ALL, NGX_LOG_ERR};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, NgxHttpCoreModule, Request};
@@ -126,11 +126,9 @@ pub fn login_redirect_status(request: &mut Request, conf: &PolicyConf) -> Option
     }
     // check_login_url accepts printable ASCII only.
     let url = core::str::from_utf8(url).ok()?;
-    // The URI as the client sent it, path and query. An absolute-form request line still
-    // gives a path here; anything else (`OPTIONS *`) is never a GET or HEAD.
+    // The URI as the client sent it, path and query, made a path that stays on this site.
     let uri = request.unparsed_uri().as_bytes();
-    let return_to: &[u8] = if uri.first() == Some(&b'/') { uri } else { b"/" };
-    let target = login_redirect(url, &login.param, return_to);
+    let target = login_redirect(url, &login.param, &return_path(uri));
     if set_location(request, target.as_bytes()).is_none() {
         return Some(HTTPStatus::INTERNAL_SERVER_ERROR.into());
     }

@@ -40,8 +40,8 @@ pub use error::{KeyProblem, KeySetError, Part, Rejection};
 pub use fields::{lookup, render, require_refusal, require_value_passes, TokenFields};
 pub use jwk::KeySet;
 pub use login::{
-    check_login_url, encode_component, login_redirect, valid_param_name, LoginUrlError,
-    DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
+    check_login_url, encode_component, login_redirect, return_path, valid_param_name,
+    LoginUrlError, DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
 };
 pub use token::{bearer_token, Jws};
 pub use verify::{verify_signature, verify_signature_any};
