@@ -77,7 +77,9 @@ pub unsafe extern "C" fn exit_process(cycle: *mut ngx_cycle_t) {
             // SAFETY: nginx passes the current cycle, whose log is valid.
             let log = unsafe { (*cycle).log };
             log_events(log, &watcher);
-            watcher.stop();
+            if !watcher.stop() {
+                log_line(log, NGX_LOG_WARN, "the key file watcher did not stop in time (a key file read is hanging); exiting without it");
+            }
         }
     })
 }

@@ -43,6 +43,13 @@ $t{ed_forged} = b64url('{"alg":"EdDSA","kid":"weak"}') . '.' . b64url('{"sub":"m
 }
 $t{hs256_guide} = jwt_sign(alg => 'HS256', secret => 'fantasticjwt', kid => '0001', claims => \%c);
 
+# A named pipe where a key file should be: opening it the ordinary way waits for a writer for
+# ever (at start-up for a fixed name, in the worker's event loop for a name from variables).
+use File::Temp ();
+our $pipes = File::Temp::tempdir('ngx-auth-jwt-pipes-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $pipes;
+system('mkfifo', "$pipes/pipe.json") == 0 or die "mkfifo: $?";
+
 run_tests();
 
 __DATA__
@@ -134,3 +141,45 @@ GET /t
 --- error_code: 200
 --- no_error_log
 [error]
+
+
+
+=== TEST 5: a named pipe as a fixed key file: nginx starts at once, the file is refused as not a regular file (500)
+--- config eval
+"    location /t {
+        auth_jwt \"api\";
+        auth_jwt_key_file $::pipes/pipe.json;
+        empty_gif;
+    }"
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /t
+--- error_code: 500
+--- log_level: info
+--- error_log eval
+[qr{\[warn\] .*auth_jwt_key_file "[^"]*pipe\.json" is unusable: is a named pipe, not a regular file; },
+ qr{\[error\] .*auth_jwt: key file "[^"]*pipe\.json" is unusable: is a named pipe, not a regular file, client: }]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 6: a named pipe as a key file named by a variable: the worker answers at once with 500 instead of blocking
+--- config eval
+"    location /t {
+        auth_jwt \"api\";
+        auth_jwt_key_file $::pipes/\$arg_k.json;
+        empty_gif;
+    }"
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /t?k=pipe
+--- error_code: 500
+--- timeout: 3
+--- log_level: info
+--- error_log eval
+qr{\[error\] .*auth_jwt: key file "[^"]*pipe\.json" is unusable: is a named pipe, not a regular file, client: }
+--- no_error_log
+[alert]

@@ -31,6 +31,10 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 pub const SETTLE_TIME: Duration = Duration::from_millis(100);
 /// How long a file that does not parse gets to become valid before the failure is reported.
 pub const RETRY_TIME: Duration = Duration::from_millis(300);
+/// How long [`Watcher::stop`] waits for the thread. The thread only blocks in filesystem calls,
+/// and one on a hung network mount may never return: the worker must still exit (`nginx -s
+/// quit`), so after this it stops waiting and leaves the thread to end with the process.
+pub const STOP_WAIT: Duration = Duration::from_secs(1);
 /// Events kept for the worker to log; older ones are dropped (and counted) beyond this.
 const MAX_QUEUED_EVENTS: usize = 64;
 
@@ -72,6 +76,8 @@ enum Message {
 pub struct Watcher {
     sender: Sender<Message>,
     thread: Option<JoinHandle<()>>,
+    /// Disconnected when the thread ends (its sender is dropped then, also by a panic).
+    finished: mpsc::Receiver<()>,
     events: Arc<Mutex<EventQueue>>,
 }
 
@@ -82,10 +88,12 @@ impl Watcher {
         let events = Arc::new(Mutex::new(EventQueue::default()));
         let state = WatchState::new(files, rings, Arc::clone(&events));
         let notify_sender = sender.clone();
-        let thread = std::thread::Builder::new()
-            .name("auth_jwt keys".into())
-            .spawn(move || state.run(receiver, notify_sender))?;
-        Ok(Watcher { sender, thread: Some(thread), events })
+        let (finishing, finished) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new().name("auth_jwt keys".into()).spawn(move || {
+            let _finishing = finishing;
+            state.run(receiver, notify_sender);
+        })?;
+        Ok(Watcher { sender, thread: Some(thread), events, finished })
     }
 
     /// Adds `file` to the watched files (it must already hold its first load result).
@@ -113,22 +121,30 @@ impl Watcher {
         events
     }
 
-    /// Stops the thread and waits for it (it wakes up at once and finishes its current step).
-    pub fn stop(mut self) {
-        self.shut_down();
+    /// Stops the thread and waits for it (it wakes up at once and finishes its current step),
+    /// for at most [`STOP_WAIT`]; returns whether it ended in time.
+    pub fn stop(mut self) -> bool {
+        self.shut_down()
     }
 
-    fn shut_down(&mut self) {
+    fn shut_down(&mut self) -> bool {
         let _ = self.sender.send(Message::Stop);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let Some(thread) = self.thread.take() else { return true };
+        match self.finished.recv_timeout(STOP_WAIT) {
+            // Stuck in a filesystem call: detached; it touches only Rust-owned data, which
+            // it keeps alive through its own Arcs, and ends with the process.
+            Err(RecvTimeoutError::Timeout) => false,
+            _ => {
+                let _ = thread.join();
+                true
+            }
         }
     }
 }
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        self.shut_down();
+        let _ = self.shut_down();
     }
 }
 
@@ -339,5 +355,40 @@ impl WatchState {
             queue.dropped += 1;
         }
         queue.events.push_back(WatchEvent { severity, message, every_worker });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A thread stuck in a filesystem call (a hung network mount) ignores `Stop`: stopping must
+    /// still return, after `STOP_WAIT`, so that the nginx worker can exit.
+    #[test]
+    fn stop_gives_up_on_a_stuck_thread_after_the_bound() {
+        let (sender, _receiver) = mpsc::channel();
+        let (finishing, finished) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let _finishing = finishing;
+            std::thread::sleep(Duration::from_secs(30));
+        });
+        let watcher = Watcher {
+            sender,
+            thread: Some(thread),
+            events: Arc::new(Mutex::new(EventQueue::default())),
+            finished,
+        };
+        let start = Instant::now();
+        assert!(!watcher.stop());
+        let waited = start.elapsed();
+        assert!(waited >= STOP_WAIT && waited < STOP_WAIT + Duration::from_secs(1), "{waited:?}");
+    }
+
+    #[test]
+    fn stop_joins_a_thread_that_ends() {
+        let watcher = Watcher::start(Vec::new(), Vec::new()).unwrap();
+        let start = Instant::now();
+        assert!(watcher.stop());
+        assert!(start.elapsed() < STOP_WAIT);
     }
 }

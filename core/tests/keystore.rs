@@ -146,3 +146,26 @@ fn events_say_whether_every_worker_sees_them() {
     assert!(!added.every_worker, "{events:?}");
     watcher.stop();
 }
+
+/// A named pipe opened the ordinary way waits for a writer for ever; a key file must be a
+/// regular file, refused at once otherwise.
+#[test]
+fn key_files_must_be_regular_files_and_never_block() {
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("pipe.json");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let result = auth_jwt_core::keystore::read_key_file(&fifo);
+    assert!(start.elapsed() < Duration::from_secs(1), "took {:?}", start.elapsed());
+    assert_eq!(result.unwrap_err(), "is a named pipe, not a regular file");
+    let file = KeyFile::load(fifo);
+    assert_eq!(file.loaded().keys.as_ref().unwrap_err(), "is a named pipe, not a regular file");
+
+    assert_eq!(auth_jwt_core::keystore::read_key_file(&dir).unwrap_err(), "is a directory");
+    assert_eq!(
+        auth_jwt_core::keystore::read_key_file(Path::new("/dev/null")).unwrap_err(),
+        "is a character device, not a regular file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
