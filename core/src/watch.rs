@@ -35,6 +35,9 @@ pub const RETRY_TIME: Duration = Duration::from_millis(300);
 /// and one on a hung network mount may never return: the worker must still exit (`nginx -s
 /// quit`), so after this it stops waiting and leaves the thread to end with the process.
 pub const STOP_WAIT: Duration = Duration::from_secs(1);
+/// Most directories watched for files named with variables; their other files are still
+/// examined every [`POLL_INTERVAL`]. The directories of configured files are always watched.
+pub const MAX_DYNAMIC_DIRS: usize = 32;
 /// Events kept for the worker to log; older ones are dropped (and counted) beyond this.
 const MAX_QUEUED_EVENTS: usize = 64;
 
@@ -76,8 +79,9 @@ enum Message {
 pub struct Watcher {
     sender: Sender<Message>,
     thread: Option<JoinHandle<()>>,
-    /// Disconnected when the thread ends (its sender is dropped then, also by a panic).
-    finished: mpsc::Receiver<()>,
+    /// Disconnected when the thread ends (its sender is dropped then, also by a panic). In a
+    /// Mutex only to keep the watcher `Sync`.
+    finished: Mutex<mpsc::Receiver<()>>,
     events: Arc<Mutex<EventQueue>>,
 }
 
@@ -93,7 +97,7 @@ impl Watcher {
             let _finishing = finishing;
             state.run(receiver, notify_sender);
         })?;
-        Ok(Watcher { sender, thread: Some(thread), events, finished })
+        Ok(Watcher { sender, thread: Some(thread), events, finished: Mutex::new(finished) })
     }
 
     /// Adds `file` to the watched files (it must already hold its first load result).
@@ -130,7 +134,11 @@ impl Watcher {
     fn shut_down(&mut self) -> bool {
         let _ = self.sender.send(Message::Stop);
         let Some(thread) = self.thread.take() else { return true };
-        match self.finished.recv_timeout(STOP_WAIT) {
+        let finished = match self.finished.get_mut() {
+            Ok(finished) => finished.recv_timeout(STOP_WAIT),
+            Err(_) => Err(RecvTimeoutError::Timeout),
+        };
+        match finished {
             // Stuck in a filesystem call: detached; it touches only Rust-owned data, which
             // it keeps alive through its own Arcs, and ends with the process.
             Err(RecvTimeoutError::Timeout) => false,
@@ -162,8 +170,17 @@ struct WatchState {
     configured: Vec<Arc<KeyFile>>,
     rings: Vec<Arc<KeyRing>>,
     events: Arc<Mutex<EventQueue>>,
+    /// Changes seen but not yet published, per file (keyed by [`file_key`]), so that files
+    /// coming and going never disturb the pending changes of the others.
     pending: HashMap<usize, Pending>,
     watched_dirs: HashSet<PathBuf>,
+    /// The set of files changed since the watches were last brought in line with it.
+    watches_stale: bool,
+}
+
+/// Identity of a watched file: the address of its `KeyFile`, stable while we hold the `Arc`.
+fn file_key(file: &Arc<KeyFile>) -> usize {
+    Arc::as_ptr(file) as usize
 }
 
 impl WatchState {
@@ -179,6 +196,7 @@ impl WatchState {
             events,
             pending: HashMap::new(),
             watched_dirs: HashSet::new(),
+            watches_stale: true,
         }
     }
 
@@ -198,13 +216,19 @@ impl WatchState {
         };
         loop {
             if let Some(watcher) = watcher.as_mut() {
-                self.add_watches(watcher);
+                if self.watches_stale {
+                    self.sync_watches(watcher);
+                }
             }
             self.examine_files();
             let wait = if self.pending.is_empty() { POLL_INTERVAL } else { SETTLE_TIME };
             let first = match receiver.recv_timeout(wait) {
                 Ok(message) => message,
-                Err(RecvTimeoutError::Timeout) => Message::Changed,
+                Err(RecvTimeoutError::Timeout) => {
+                    // Directories may have appeared or gone since: check on every quiet pass.
+                    self.watches_stale = true;
+                    Message::Changed
+                }
                 Err(RecvTimeoutError::Disconnected) => return,
             };
             // Handle a burst of messages in one pass.
@@ -212,52 +236,89 @@ impl WatchState {
                 match message {
                     Message::Stop => return,
                     Message::Changed => {}
-                    Message::Watch(file) => self.files.push(file),
+                    Message::Watch(file) => {
+                        self.files.push(file);
+                        self.watches_stale = true;
+                    }
                     Message::Forget(file) => self.forget(&file),
                 }
             }
         }
     }
 
-    /// Watches the directory of each file and of its symlink target, as far as they exist.
-    /// Directories that appear later are picked up on a later pass.
-    fn add_watches(&mut self, watcher: &mut notify::RecommendedWatcher) {
-        let mut wanted = Vec::new();
+    /// Watches the directory of each file and of its symlink target, as far as they exist, and
+    /// stops watching directories no file needs any more. Configured files come first and are
+    /// always watched; files named with variables share at most [`MAX_DYNAMIC_DIRS`]
+    /// directories (the others are polled). Directories that appear later are picked up on a
+    /// later pass.
+    fn sync_watches(&mut self, watcher: &mut notify::RecommendedWatcher) {
+        self.watches_stale = false;
+        let mut wanted: Vec<PathBuf> = Vec::new();
+        let mut dynamic_dirs = 0;
         for file in &self.files {
-            wanted.extend(file.path().parent().map(Path::to_path_buf));
+            let configured = self.configured.iter().any(|own| Arc::ptr_eq(own, file));
+            let mut dirs: Vec<PathBuf> =
+                file.path().parent().map(Path::to_path_buf).into_iter().collect();
             if let Ok(target) = std::fs::canonicalize(file.path()) {
-                wanted.extend(target.parent().map(Path::to_path_buf));
+                dirs.extend(target.parent().map(Path::to_path_buf));
             }
-        }
-        for dir in wanted {
-            if self.watched_dirs.contains(&dir) {
-                continue;
-            }
-            if watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok() {
-                self.watched_dirs.insert(dir);
+            for dir in dirs {
+                if wanted.contains(&dir) {
+                    continue;
+                }
+                if !configured {
+                    if dynamic_dirs >= MAX_DYNAMIC_DIRS {
+                        continue;
+                    }
+                    dynamic_dirs += 1;
+                }
+                wanted.push(dir);
             }
         }
         // A watched directory that was removed loses its watch; forget it so that it is
-        // watched again once it is back.
-        self.watched_dirs.retain(|dir| dir.is_dir());
+        // watched again once it is back. One no file needs any more is unwatched.
+        let watched: Vec<PathBuf> = self.watched_dirs.iter().cloned().collect();
+        for dir in watched {
+            if !dir.is_dir() {
+                self.watched_dirs.remove(&dir);
+            } else if !wanted.contains(&dir) {
+                let _ = watcher.unwatch(&dir);
+                self.watched_dirs.remove(&dir);
+            }
+        }
+        for dir in wanted {
+            if !self.watched_dirs.contains(&dir)
+                && watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok()
+            {
+                self.watched_dirs.insert(dir);
+            }
+        }
     }
 
-    /// Drops `file`; pending changes are keyed by position, so they are dropped too.
+    /// Drops `file` and its pending change only.
     fn forget(&mut self, file: &Arc<KeyFile>) {
         self.files.retain(|own| !Arc::ptr_eq(own, file));
-        self.pending.clear();
+        self.pending.remove(&file_key(file));
+        self.watches_stale = true;
+    }
+
+    /// How many directories are watched now (for tests).
+    #[cfg(test)]
+    fn watched_dir_count(&self) -> usize {
+        self.watched_dirs.len()
     }
 
     fn examine_files(&mut self) {
         let now = Instant::now();
         for index in 0..self.files.len() {
             let file = Arc::clone(&self.files[index]);
+            let key = file_key(&file);
             let stamp = FileStamp::of(file.path());
             if stamp == file.loaded().stamp {
-                self.pending.remove(&index);
+                self.pending.remove(&key);
                 continue;
             }
-            let pending = self.pending.entry(index).or_insert(Pending {
+            let pending = self.pending.entry(key).or_insert(Pending {
                 stamp,
                 since: now,
                 parse_failed: false,
@@ -268,23 +329,17 @@ impl WatchState {
             }
             let wait = if pending.parse_failed { RETRY_TIME } else { SETTLE_TIME };
             if now.duration_since(pending.since) >= wait {
-                self.settle(index, &file, stamp, now);
+                self.settle(key, &file, stamp, now);
             }
         }
     }
 
     /// The file has been stable long enough: read it and publish the outcome.
-    fn settle(
-        &mut self,
-        index: usize,
-        file: &Arc<KeyFile>,
-        stamp: Option<FileStamp>,
-        now: Instant,
-    ) {
+    fn settle(&mut self, key: usize, file: &Arc<KeyFile>, stamp: Option<FileStamp>, now: Instant) {
         let path = file.path().display();
         let every_worker = self.configured.iter().any(|own| Arc::ptr_eq(own, file));
         if stamp.is_none() {
-            self.pending.remove(&index);
+            self.pending.remove(&key);
             file.publish(Loaded { keys: Err("no such file or directory".into()), stamp: None });
             self.report(
                 Severity::Error,
@@ -297,12 +352,12 @@ impl WatchState {
         let read = read_key_file(file.path());
         if FileStamp::of(file.path()) != stamp {
             // Changed while we read it: start over from the new version.
-            self.pending.remove(&index);
+            self.pending.remove(&key);
             return;
         }
         match read {
             Ok(keys) => {
-                self.pending.remove(&index);
+                self.pending.remove(&key);
                 let count = keys.len();
                 file.publish(Loaded { keys: Ok(Arc::new(keys)), stamp });
                 self.report(
@@ -313,14 +368,14 @@ impl WatchState {
                 self.refresh_rings(file);
             }
             Err(reason) => {
-                let Some(pending) = self.pending.get_mut(&index) else { return };
+                let Some(pending) = self.pending.get_mut(&key) else { return };
                 if !pending.parse_failed {
                     // Maybe a writer is not done yet: give it a little longer.
                     pending.parse_failed = true;
                     pending.since = now;
                     return;
                 }
-                self.pending.remove(&index);
+                self.pending.remove(&key);
                 let previous = file.loaded();
                 let kept = match &previous.keys {
                     Ok(keys) => {
@@ -376,7 +431,7 @@ mod tests {
             sender,
             thread: Some(thread),
             events: Arc::new(Mutex::new(EventQueue::default())),
-            finished,
+            finished: Mutex::new(finished),
         };
         let start = Instant::now();
         assert!(!watcher.stop());
@@ -390,5 +445,35 @@ mod tests {
         let start = Instant::now();
         assert!(watcher.stop());
         assert!(start.elapsed() < STOP_WAIT);
+    }
+
+    /// Directories of files named with variables are bounded, and unwatched once no file
+    /// needs them; the configured file's directory stays watched.
+    #[test]
+    fn dynamic_directories_are_bounded_and_unwatched_when_unused() {
+        let root = std::env::temp_dir().join(format!("auth-jwt-watch-dirs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("conf")).unwrap();
+        let configured = Arc::new(KeyFile::load(root.join("conf/keys.json")));
+        let events = Arc::new(Mutex::new(EventQueue::default()));
+        let mut state = WatchState::new(vec![Arc::clone(&configured)], Vec::new(), events);
+        let mut watcher = notify::recommended_watcher(|_event| {}).unwrap();
+        let mut dynamic = Vec::new();
+        for i in 0..MAX_DYNAMIC_DIRS + 10 {
+            let dir = root.join(format!("tenant{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let file = Arc::new(KeyFile::load(dir.join("keys.json")));
+            state.files.push(Arc::clone(&file));
+            dynamic.push(file);
+        }
+        state.sync_watches(&mut watcher);
+        assert_eq!(state.watched_dir_count(), 1 + MAX_DYNAMIC_DIRS);
+        for file in &dynamic {
+            state.forget(file);
+        }
+        state.sync_watches(&mut watcher);
+        assert_eq!(state.watched_dir_count(), 1);
+        assert!(state.watched_dirs.contains(&root.join("conf")));
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

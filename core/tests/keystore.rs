@@ -169,3 +169,42 @@ fn key_files_must_be_regular_files_and_never_block() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A churn of files named with variables (a new name every 20 ms, each evicting the oldest, as
+/// the worker's cache of 256 names does under requests with made-up names) must not hold back
+/// the reload of a configured file: a rotation takes effect within its usual time.
+#[test]
+fn a_rotation_takes_effect_while_variable_names_churn() {
+    let (path, _file, ring, watcher) = setup("churn", &jwks(2));
+    let churn_dir = temp_dir("churn-names");
+    let watcher = Arc::new(watcher);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (watcher, stop) = (Arc::clone(&watcher), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut kept = std::collections::VecDeque::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let file = Arc::new(KeyFile::load(churn_dir.join(format!("t{n}.json"))));
+                n += 1;
+                watcher.watch(Arc::clone(&file));
+                kept.push_back(file);
+                if kept.len() > 4 {
+                    if let Some(old) = kept.pop_front() {
+                        watcher.forget(old);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    replace(&path, &jwks(1));
+    let rotated = within_a_second(|| key_count(&ring) == Ok(1));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churn.join().unwrap();
+    assert!(rotated, "the rotation did not take effect within 1 s: {:?}", key_count(&ring));
+    if let Ok(watcher) = Arc::try_unwrap(watcher) {
+        watcher.stop();
+    }
+}
