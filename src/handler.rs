@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyState};
 use auth_jwt_core::{
-    bearer_token, check_time, status, verify_signature, verify_signature_any, Jws, KeySet, Limits,
-    Rejection, TokenFields, DEFAULT_CACHE_ENTRIES,
+    bearer_token, check_key_file_name, check_time, status, verify_signature, verify_signature_any,
+    Jws, KeySet, Limits, Rejection, TokenFields, DEFAULT_CACHE_ENTRIES,
 };
 use ngx::core::Status;
 use ngx::ffi::{ngx_http_request_t, ngx_int_t, ngx_time, NGX_LOG_ERR, NGX_LOG_INFO};
@@ -156,7 +156,7 @@ fn validate_cached(
             validate_with_cache(token, keys, conf)
         }
         (None, [template]) => {
-            let loaded = template_key_file(request, template)?.loaded();
+            let loaded = template_key_file(request, template).ok()?.loaded();
             let Ok(keys) = &loaded.keys else { return None };
             validate_with_cache(token, keys, conf)
         }
@@ -214,12 +214,7 @@ fn validate_in_full<'t>(
             let state = sources.ring.as_ref().map(|ring| ring.state());
             let mut loaded = Vec::with_capacity(sources.templates.len());
             for template in &sources.templates {
-                let Some(file) = template_key_file(request, template) else {
-                    return Err(Failure::KeysUnusable {
-                        file: String::new(),
-                        reason: "the key file name is empty".into(),
-                    });
-                };
+                let file = template_key_file(request, template)?;
                 loaded.push((file.path().display().to_string(), file.loaded()));
             }
             let mut sets = Vec::with_capacity(loaded.len() + 1);
@@ -246,10 +241,17 @@ fn validate_in_full<'t>(
 }
 
 /// The key file a name with variables stands for in this request, loaded and watched on first
-/// use; `None` when the name is empty.
-fn template_key_file(request: &Request, template: &KeyFileTemplate) -> Option<Arc<KeyFile>> {
-    let name = template.name.evaluate(request).filter(|name| !name.is_empty())?;
-    Some(dynamic_keys::key_file(dynamic_keys::resolve(name, &template.conf_prefix)))
+/// use; the 500 failure when the name is empty or would leave its configured directory.
+fn template_key_file(
+    request: &Request,
+    template: &KeyFileTemplate,
+) -> Result<Arc<KeyFile>, Failure> {
+    let name = template.name.evaluate(request).unwrap_or_default();
+    check_key_file_name(template.name.source(), name).map_err(|refused| Failure::KeysUnusable {
+        file: String::from_utf8_lossy(name).into_owned(),
+        reason: refused.to_string(),
+    })?;
+    Ok(dynamic_keys::key_file(dynamic_keys::resolve(name, &template.conf_prefix)))
 }
 
 /// The key set of a level's fixed key files, or the 500 failure naming the broken file.

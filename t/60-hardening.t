@@ -183,3 +183,55 @@ GET /t?k=pipe
 qr{\[error\] .*auth_jwt: key file "[^"]*pipe\.json" is unusable: is a named pipe, not a regular file, client: }
 --- no_error_log
 [alert]
+
+
+
+=== TEST 7: a key file name from variables cannot walk out of its directory with ".." (500, not the other file's keys)
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_DATA/jwks/$arg_k.json;
+        empty_gif;
+    }
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /t?k=../jwks/rsa
+--- error_code: 500
+--- log_level: info
+--- error_log eval
+qr{\[error\] .*auth_jwt: key file "[^"]*/jwks/\.\./jwks/rsa\.json" is unusable: the key file name has a "\.\." segment where variables are, client: }
+
+
+
+=== TEST 8: nor with a "/" at the start of the part from variables
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_DATA/jwks/$arg_k.json;
+        empty_gif;
+    }
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /t?k=/rsa
+--- error_code: 500
+--- log_level: info
+--- error_log eval
+qr{\[error\] .*auth_jwt: key file "[^"]*/jwks//rsa\.json" is unusable: the part of the key file name from variables starts with "/", client: }
+
+
+
+=== TEST 9: the same file name inside the directory still works
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_DATA/jwks/$arg_k.json;
+        empty_gif;
+    }
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /t?k=rsa
+--- error_code: 200
+
