@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyState};
 use auth_jwt_core::{
-    bearer_token, check_key_file_name, check_time, status, verify_signature, verify_signature_any,
-    Jws, KeySet, Limits, Rejection, TokenFields, DEFAULT_CACHE_ENTRIES,
+    bearer_token, check_key_file_name, check_time, escape_name, status, verify_signature,
+    verify_signature_any, Jws, KeySet, Limits, Rejection, TokenFields, DEFAULT_CACHE_ENTRIES,
 };
 use ngx::core::Status;
 use ngx::ffi::{ngx_http_request_t, ngx_int_t, ngx_time, NGX_LOG_ERR, NGX_LOG_INFO};
@@ -103,7 +103,9 @@ fn check_access(request: &mut Request) -> Status {
         }
         Err(Failure::KeysUnusable { file, reason }) => {
             ctx.set_outcome(Outcome { status: status::KEY_ERROR, fields: None });
-            request_log!(NGX_LOG_ERR, request, "key file \"{}\" is unusable: {}", file, reason);
+            // The name may come from the request: escaped, so it cannot forge log lines.
+            let file = escape_name(file.as_bytes());
+            request_log!(NGX_LOG_ERR, request, "key file {} is unusable: {}", file, reason);
             HTTPStatus::INTERNAL_SERVER_ERROR.into()
         }
     }

@@ -235,3 +235,22 @@ qr{\[error\] .*auth_jwt: key file "[^"]*/jwks//rsa\.json" is unusable: the part 
 GET /t?k=rsa
 --- error_code: 200
 
+
+
+=== TEST 10: a key file name from the request is escaped in the log: %0A in the URI cannot forge a log line
+--- config
+    location ~ ^/k/(?<tenant>[^/]+)$ {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_DATA/jwks/$tenant.json;
+        empty_gif;
+    }
+--- more_headers eval
+"Authorization: Bearer $::t{rs256}"
+--- request
+GET /k/x%0AFORGED%20line
+--- error_code: 500
+--- log_level: info
+--- error_log eval
+qr{\[error\] .*auth_jwt: key file "[^"]*/jwks/x\\x0aFORGED line\.json" is unusable: no such file or directory, client: }
+--- no_error_log eval
+qr{^FORGED}

@@ -12,12 +12,25 @@ use crate::algorithm::Algorithm;
 /// Longest prefix of an attacker-supplied string (`kid`, `alg`) that is copied into a message.
 const MAX_ESCAPED_BYTES: usize = 64;
 
+/// Longest file name copied into a message (Linux's `PATH_MAX`).
+const MAX_ESCAPED_NAME_BYTES: usize = 4096;
+
 /// Renders an untrusted string for a log line: at most 64 bytes of it, quoted, with `"` and `\`
 /// backslash-escaped and every byte outside printable ASCII written as `\xNN`, so a crafted
 /// `kid` can neither forge log lines nor flood the log.
 pub(crate) fn escape(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let shown = bytes.get(..MAX_ESCAPED_BYTES).unwrap_or(bytes);
+    escape_bytes(s.as_bytes(), MAX_ESCAPED_BYTES)
+}
+
+/// [`escape`] for a file name, which may come from the request (a key file name built from
+/// variables) and need not be UTF-8: quoted and escaped the same way, cut only at 4096 bytes.
+#[must_use]
+pub fn escape_name(name: &[u8]) -> String {
+    escape_bytes(name, MAX_ESCAPED_NAME_BYTES)
+}
+
+fn escape_bytes(bytes: &[u8], limit: usize) -> String {
+    let shown = bytes.get(..limit).unwrap_or(bytes);
     let mut out = String::with_capacity(shown.len() + 5);
     out.push('"');
     for &b in shown {

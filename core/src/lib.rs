@@ -37,7 +37,7 @@ pub use cache::{
     validate_cached, CacheStats, VerifiedCache, DEFAULT_CACHE_ENTRIES, MAX_CACHED_TOKEN_BYTES,
 };
 pub use claims::{check_time, TimeBounds};
-pub use error::{KeyProblem, KeySetError, Part, Rejection};
+pub use error::{escape_name, KeyProblem, KeySetError, Part, Rejection};
 pub use fields::{lookup, render, require_refusal, require_value_passes, TokenFields};
 pub use jwk::KeySet;
 pub use key_name::{check_key_file_name, KeyNameError};

@@ -15,6 +15,7 @@
 //!   keys stay in force. A missing file has no keys (requests get 500, as in NGINX Plus).
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher as _};
 
+use crate::error::escape_name;
 use crate::keystore::{read_key_file, FileStamp, KeyFile, KeyRing, Loaded};
 
 /// How often every file is examined even without an event.
@@ -336,7 +338,8 @@ impl WatchState {
 
     /// The file has been stable long enough: read it and publish the outcome.
     fn settle(&mut self, key: usize, file: &Arc<KeyFile>, stamp: Option<FileStamp>, now: Instant) {
-        let path = file.path().display();
+        // Names built from variables come from requests: escaped, so they cannot forge lines.
+        let path = escape_name(file.path().as_os_str().as_bytes());
         let every_worker = self.configured.iter().any(|own| Arc::ptr_eq(own, file));
         if stamp.is_none() {
             self.pending.remove(&key);
@@ -344,7 +347,9 @@ impl WatchState {
             self.report(
                 Severity::Error,
                 every_worker,
-                format!("key file \"{path}\" was removed; requests that need it get 500 until it is back"),
+                format!(
+                    "key file {path} was removed; requests that need it get 500 until it is back"
+                ),
             );
             self.refresh_rings(file);
             return;
@@ -363,7 +368,7 @@ impl WatchState {
                 self.report(
                     Severity::Notice,
                     every_worker,
-                    format!("key file \"{path}\" reloaded: {count} keys"),
+                    format!("key file {path} reloaded: {count} keys"),
                 );
                 self.refresh_rings(file);
             }
@@ -391,7 +396,7 @@ impl WatchState {
                 self.report(
                     Severity::Error,
                     every_worker,
-                    format!("key file \"{path}\" not reloaded: {reason}; {kept}"),
+                    format!("key file {path} not reloaded: {reason}; {kept}"),
                 );
             }
         }
