@@ -7,7 +7,9 @@ use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use auth_jwt_core::{check_login_url, valid_param_name, DEFAULT_LOGIN_PARAM};
+use auth_jwt_core::{
+    check_login_url, token_variable_in_key_file_name, valid_param_name, DEFAULT_LOGIN_PARAM,
+};
 use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
     ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_parse_time, ngx_str_t, ngx_uint_t,
@@ -144,6 +146,9 @@ extern "C" fn cmd_auth_jwt_key_file(
         let (args, conf) = unsafe { (directive_args(cf), &mut *conf.cast::<LocConf>()) };
         // NGX_CONF_TAKE1: args holds the directive name and one value.
         let mut name = args[1];
+        if let Some(variable) = token_variable_in_key_file_name(name.as_bytes()) {
+            return key_file_from_token(cf, &variable);
+        }
         if name.as_bytes().contains(&b'$') {
             // SAFETY: `cf` is the configuration being parsed.
             let (compiled, conf_prefix, main) = unsafe {
@@ -211,6 +216,18 @@ extern "C" fn cmd_auth_jwt_key_file(
         conf.own_key_files.push(file);
         NGX_CONF_OK
     })
+}
+
+/// The `[emerg]` for a key file name built from the token's own fields.
+fn key_file_from_token(cf: *mut ngx_conf_t, variable: &str) -> *mut c_char {
+    ngx_conf_log_error!(
+        NGX_LOG_EMERG,
+        cf,
+        "\"auth_jwt_key_file\" cannot use \"${}\": the keys that verify a token cannot be \
+         chosen by that token's own claims or header",
+        variable
+    );
+    NGX_CONF_ERROR
 }
 
 /// `auth_jwt_leeway time;`

@@ -14,6 +14,41 @@ pub enum KeyNameError {
     Absolute,
 }
 
+/// The first variable in a key file name (the directive argument as written) whose value comes
+/// from the token itself: `$jwt_claim_*`, `$jwt_header_*` or `$jwt_payload`, in either spelling
+/// (`$x`, `${x}`), as nginx matches names (case-insensitively). Such a name cannot work: the keys
+/// that verify a token would depend on that token, and evaluating it loops back into the
+/// verification until nginx's variable depth limit; it is refused at configuration time.
+#[must_use]
+pub fn token_variable_in_key_file_name(template: &[u8]) -> Option<String> {
+    let mut rest = template;
+    while let Some(dollar) = rest.iter().position(|&b| b == b'$') {
+        rest = &rest[dollar + 1..];
+        let (name, after) = match rest.first() {
+            Some(b'{') => {
+                let end = rest.iter().position(|&b| b == b'}').unwrap_or(rest.len());
+                (&rest[1..end], &rest[end.min(rest.len())..])
+            }
+            _ => {
+                let end = rest
+                    .iter()
+                    .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+                    .unwrap_or(rest.len());
+                (&rest[..end], &rest[end..])
+            }
+        };
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with(b"jwt_claim_")
+            || lower.starts_with(b"jwt_header_")
+            || lower == b"jwt_payload"
+        {
+            return Some(String::from_utf8_lossy(name).into_owned());
+        }
+        rest = after;
+    }
+    None
+}
+
 /// Checks `name`, the value of the directive argument `template` for one request.
 ///
 /// The text of `template` before its first variable is the configured directory part. Where
@@ -85,5 +120,19 @@ mod tests {
         for (template, name, error) in bad {
             assert_eq!(check_key_file_name(template, name), Err(error), "{name:?}");
         }
+    }
+
+    #[test]
+    fn token_variables_in_key_file_names_are_found() {
+        let found = |t: &str| token_variable_in_key_file_name(t.as_bytes());
+        assert_eq!(found("keys/$jwt_claim_tenant.json").as_deref(), Some("jwt_claim_tenant"));
+        assert_eq!(found("keys/${jwt_header_kid}.json").as_deref(), Some("jwt_header_kid"));
+        assert_eq!(found("$host/$JWT_PAYLOAD").as_deref(), Some("JWT_PAYLOAD"));
+        assert_eq!(found("$jwt_payload_x"), None);
+        assert_eq!(found("keys/$tenant.json"), None);
+        assert_eq!(found("keys/$jwt_status.json"), None);
+        assert_eq!(found("keys/$arg_jwt_claim_x.json"), None);
+        assert_eq!(found("keys/${unclosed"), None);
+        assert_eq!(found("keys/$"), None);
     }
 }

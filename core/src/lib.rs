@@ -40,7 +40,7 @@ pub use claims::{check_time, TimeBounds};
 pub use error::{escape_name, KeyProblem, KeySetError, Part, Rejection};
 pub use fields::{lookup, render, require_refusal, require_value_passes, TokenFields};
 pub use jwk::KeySet;
-pub use key_name::{check_key_file_name, KeyNameError};
+pub use key_name::{check_key_file_name, token_variable_in_key_file_name, KeyNameError};
 pub use login::{
     check_login_url, encode_component, login_redirect, return_path, valid_param_name,
     LoginUrlError, DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
