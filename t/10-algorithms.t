@@ -1070,7 +1070,7 @@ GET /all
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-auth_jwt: rejected token: signature is empty
+auth_jwt: rejected token: alg "none" is not allowed
 --- no_error_log
 [error]
 
@@ -1087,7 +1087,7 @@ GET /all
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-auth_jwt: rejected token: unsupported algorithm "none"
+auth_jwt: rejected token: alg "none" is not allowed
 --- no_error_log
 [error]
 
@@ -1104,7 +1104,7 @@ GET /all
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-auth_jwt: rejected token: unsupported algorithm "None"
+auth_jwt: rejected token: alg "None" is not allowed
 --- no_error_log
 [error]
 
@@ -1121,7 +1121,7 @@ GET /nokey
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-auth_jwt: rejected token: unsupported algorithm "none"
+auth_jwt: rejected token: alg "none" is not allowed
 --- no_error_log
 [error]
 

@@ -1595,7 +1595,7 @@ GET /t
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-auth_jwt: rejected token: signature is empty
+auth_jwt: rejected token: alg "none" is not allowed
 
 
 

@@ -110,6 +110,10 @@ pub enum Rejection {
     #[error("header \"alg\" is not a string")]
     AlgNotString,
 
+    /// `alg: none` in any spelling; `alg` is already escaped for the log.
+    #[error("alg {alg} is not allowed")]
+    AlgNone { alg: String },
+
     /// `alg` is already escaped for the log (quoted, at most 64 bytes, `\xNN`).
     #[error("unsupported algorithm {alg}")]
     UnsupportedAlg { alg: String },
@@ -154,7 +158,7 @@ impl Rejection {
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
-            Rejection::UnsupportedAlg { .. } => "unsupported_alg",
+            Rejection::UnsupportedAlg { .. } | Rejection::AlgNone { .. } => "unsupported_alg",
             Rejection::NoKey { .. } => "no_key",
             Rejection::BadSignature => "bad_signature",
             Rejection::Expired { .. } => "expired",

@@ -267,16 +267,26 @@ fn alg_none_in_every_spelling_is_refused() {
         let with_sig = format!("{}.{}", unsigned(&header, "{}"), b64(b"sig"));
         let r = Jws::parse(with_sig.as_bytes(), &limits()).unwrap_err();
         assert_eq!(r.kind(), "unsupported_alg", "{alg:?}");
-        // Without a signature, as alg none tokens come: still refused (as malformed).
+        // Without a signature, as alg none tokens come: still refused.
         let bare = format!("{}.", unsigned(&header, "{}"));
         assert!(Jws::parse(bare.as_bytes(), &limits()).is_err());
         // And never accepted by verification without keys either.
         assert!(auth_jwt_core::validate(bare.as_bytes(), None, 0, 0, &limits()).is_err());
         assert!(auth_jwt_core::validate(with_sig.as_bytes(), Some(&set), 0, 0, &limits()).is_err());
     }
-    let token = format!("{}.AA", unsigned(r#"{"alg":"none"}"#, "{}"));
-    let r = Jws::parse(token.as_bytes(), &limits()).unwrap_err();
-    assert_eq!(r.to_string(), "unsupported algorithm \"none\"");
+    // The log line says what is wrong: an unsigned token, not a missing part.
+    let none = |alg: &str, signature: &str| {
+        format!("{}.{signature}", unsigned(&json!({"alg": alg}).to_string(), "{}"))
+    };
+    for (token, kind, message) in [
+        (none("none", "AA"), "unsupported_alg", "alg \"none\" is not allowed"),
+        (none("none", ""), "unsupported_alg", "alg \"none\" is not allowed"),
+        (none("NONE", ""), "unsupported_alg", "alg \"NONE\" is not allowed"),
+        (none("HS256", ""), "malformed", "signature is empty"),
+    ] {
+        let r = Jws::parse(token.as_bytes(), &limits()).unwrap_err();
+        assert_eq!((r.kind(), r.to_string().as_str()), (kind, message), "{token}");
+    }
 }
 
 #[test]
