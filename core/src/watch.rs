@@ -364,6 +364,17 @@ impl WatchState {
             Ok(keys) => {
                 self.pending.remove(&key);
                 let count = keys.len();
+                // The same notes as at start-up: weak keys, and keys skipped on purpose.
+                for weak in keys.warnings() {
+                    self.report(Severity::Warn, every_worker, format!("key file {path}: {weak}"));
+                }
+                for note in keys.skipped() {
+                    self.report(
+                        Severity::Warn,
+                        every_worker,
+                        format!("key file {path}: ignored {note}"),
+                    );
+                }
                 file.publish(Loaded { keys: Ok(Arc::new(keys)), stamp });
                 self.report(
                     Severity::Notice,

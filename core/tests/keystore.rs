@@ -208,3 +208,25 @@ fn a_rotation_takes_effect_while_variable_names_churn() {
         watcher.stop();
     }
 }
+
+/// A reloaded file gets the same notes as at start-up: a short HMAC secret is named with its
+/// kid and length, a key skipped on purpose with its kid.
+#[test]
+fn a_reload_reports_weak_and_skipped_keys() {
+    let (path, _file, ring, watcher) = setup("reload-notes", &jwks(3));
+    replace(
+        &path,
+        r#"{"keys":[{"kty":"oct","kid":"0001","k":"ZmFudGFzdGljand0"},{"kty":"EC","crv":"secp256k1","alg":"ES256K","kid":"k1","x":"AA","y":"AA"}]}"#,
+    );
+    assert!(within_a_second(|| key_count(&ring) == Ok(1)));
+    let events = watcher.take_events();
+    let warnings: Vec<&str> = events
+        .iter()
+        .filter(|e| e.severity == Severity::Warn)
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{events:?}");
+    assert!(warnings[0].contains("key 1 (kid \"0001\"): oct key is 12 bytes"), "{warnings:?}");
+    assert!(warnings[1].contains("ignored key 2 (kid \"k1\"): alg \"ES256K\" is not supported"));
+    watcher.stop();
+}
