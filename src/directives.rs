@@ -5,7 +5,9 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use auth_jwt_core::{check_login_url, valid_param_name, DEFAULT_LOGIN_PARAM};
+use auth_jwt_core::{
+    check_login_url, token_variable_in_key_file_name, valid_param_name, DEFAULT_LOGIN_PARAM,
+};
 use ngx::ffi::{
     ngx_command_t, ngx_str_t, NGX_CONF_1MORE, NGX_CONF_2MORE, NGX_CONF_TAKE1, NGX_CONF_TAKE12,
     NGX_HTTP_LMT_CONF, NGX_HTTP_LOC_CONF, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
@@ -115,6 +117,13 @@ fn set_auth_jwt(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> 
 fn set_key_file(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> {
     // NGX_CONF_TAKE1: args holds the directive name and one value.
     let name = d.args()[1];
+    if let Some(variable) = token_variable_in_key_file_name(name.as_bytes()) {
+        d.conf.emerg(format_args!(
+            "\"auth_jwt_key_file\" cannot use \"${variable}\": the keys that verify a token cannot \
+             be chosen by that token's own claims or header"
+        ));
+        return Err(ConfError::Reported);
+    }
     if name.as_bytes().contains(&b'$') {
         let compiled = ComplexValue::compile(&mut d.conf, &name)?;
         let conf_prefix = d.conf.conf_prefix().ok_or(ConfError::Reported)?;
@@ -138,6 +147,9 @@ fn set_key_file(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> 
                  get 500"
             )),
             Ok(keys) => {
+                for weak in keys.warnings() {
+                    d.conf.warn(format_args!("auth_jwt_key_file \"{path}\": {weak}"));
+                }
                 for note in keys.skipped() {
                     d.conf.warn(format_args!("auth_jwt_key_file \"{path}\": ignored {note}"));
                 }

@@ -92,7 +92,7 @@ fn refused(request: &mut Request, conf: &LocConf, auth: &AuthJwt, refusal: &Refu
         "token refused by \"auth_jwt_require\" in {}: value {} is {}",
         refusal.declared_at,
         refusal.position,
-        if refusal.empty { "empty" } else { "\"0\"" }
+        refusal.reason
     );
     if refusal.status == HTTPStatus::FORBIDDEN {
         return HTTPStatus::FORBIDDEN.into();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyRing, KeyState};
 use auth_jwt_core::watch::Watcher;
-use auth_jwt_core::{KeySource, KeySourceError, SourceKeys};
+use auth_jwt_core::{check_key_file_name, KeyNameError, KeySource, KeySourceError, SourceKeys};
 use ngx::http::Request;
 
 use crate::conf::{KeyFileTemplate, KeySources};
@@ -67,10 +67,17 @@ fn ring_keys(ring: &KeyRing) -> SourceKeys {
 }
 
 fn template_keys(request: &Request, template: &KeyFileTemplate) -> SourceKeys {
-    let name = match template.name.evaluate(request) {
-        Some(name) if !name.is_empty() => name,
-        _ => return SourceKeys::Unusable(KeySourceError::empty_file_name()),
-    };
+    let name = template.name.evaluate(request).unwrap_or_default();
+    match check_key_file_name(template.name.source(), name) {
+        Ok(()) => {}
+        Err(KeyNameError::Empty) => return SourceKeys::Unusable(KeySourceError::empty_file_name()),
+        Err(refused) => {
+            return SourceKeys::Unusable(KeySourceError {
+                origin: KeySource::File(PathBuf::from(OsStr::from_bytes(name))),
+                reason: refused.to_string(),
+            })
+        }
+    }
     let path = resolve_name(name, &template.conf_prefix);
     let file = worker::with(|worker| worker.variable_key_file(&path))
         .unwrap_or_else(|| Arc::new(KeyFile::load(path)));

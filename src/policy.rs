@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use auth_jwt_core::{check_login_url, login_redirect, require_value_passes};
+use auth_jwt_core::{check_login_url, login_redirect, require_refusal, return_path};
 use ngx::core::Status;
 use ngx::ffi::{NGX_HTTP_GET, NGX_HTTP_HEAD, NGX_HTTP_SATISFY_ALL, NGX_LOG_ERR};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, NgxHttpCoreModule, Request};
@@ -14,6 +14,7 @@ use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::headers::set_location;
 use crate::ffi::log::request_log;
 use crate::ffi::NginxFailed;
+use crate::state::RequestState;
 
 /// One `auth_jwt_require $value ... [error=401|403];` directive.
 pub struct RequireRule {
@@ -88,7 +89,8 @@ pub struct Refusal {
     pub declared_at: String,
     /// 1-based position of the failing value in its directive.
     pub position: usize,
-    pub empty: bool,
+    /// What the value was, for the log line: `empty`, `"0"`, `a claim that is false`.
+    pub reason: &'static str,
 }
 
 /// Evaluates the rules in order; the first failing value decides, with the `error=` status of
@@ -97,13 +99,14 @@ pub fn check_require(request: &Request, conf: &PolicyConf) -> Result<(), Require
     let Some(rules) = &conf.require else { return Ok(()) };
     for rule in rules.iter() {
         for (index, value) in rule.values.iter().enumerate() {
-            let value = value.evaluate(request).ok_or(RequireFailure::Nginx(NginxFailed))?;
-            if !require_value_passes(value) {
+            let (value, from_false_claim) = watch_false_claims(request, || value.evaluate(request));
+            let value = value.ok_or(RequireFailure::Nginx(NginxFailed))?;
+            if let Some(reason) = require_refusal(value, from_false_claim) {
                 return Err(RequireFailure::Refused(Refusal {
                     status: rule.status,
                     declared_at: rule.declared_at.clone(),
                     position: index + 1,
-                    empty: value.is_empty(),
+                    reason,
                 }));
             }
         }
@@ -138,13 +141,21 @@ pub fn login_redirect_status(request: &mut Request, conf: &PolicyConf) -> Option
     }
     // check_login_url accepts printable ASCII only.
     let url = core::str::from_utf8(url).ok()?;
-    // The URI as the client sent it, path and query. An absolute-form request line still
-    // gives a path here; anything else (`OPTIONS *`) is never a GET or HEAD.
+    // The URI as the client sent it, path and query, made a path that stays on this site.
     let uri = request.unparsed_uri().as_bytes();
-    let return_to: &[u8] = if uri.first() == Some(&b'/') { uri } else { b"/" };
-    let target = login_redirect(url, &login.param, return_to);
+    let target = login_redirect(url, &login.param, &return_path(uri));
     if set_location(request, target.as_bytes()).is_err() {
         return Some(HTTPStatus::INTERNAL_SERVER_ERROR.into());
     }
     Some(HTTPStatus::MOVED_TEMPORARILY.into())
+}
+
+/// Runs `evaluate` (a require value) and says whether a claim variable rendered a claim whose
+/// JSON value is `false` meanwhile: such a claim renders as the text `false`, which the NGINX
+/// Plus rule (only empty and `0` fail) would let through.
+fn watch_false_claims<T>(request: &Request, evaluate: impl FnOnce() -> T) -> (T, bool) {
+    let Some(state) = RequestState::find(request) else { return (evaluate(), false) };
+    let outer = state.false_claim_seen.replace(false);
+    let result = evaluate();
+    (result, state.false_claim_seen.replace(outer))
 }

@@ -51,6 +51,9 @@ pub struct RequestState {
     decoded: RefCell<Option<Decoded>>,
     /// Set while the token source of a location is evaluated for the variables.
     decoding: Cell<bool>,
+    /// Set by a claim variable that rendered a claim whose JSON value is `false` (read by
+    /// `auth_jwt_require`, see `policy.rs`).
+    pub false_claim_seen: Cell<bool>,
 }
 
 impl RequestState {

@@ -56,7 +56,9 @@ impl PrefixVariable for ClaimVariable {
     const PREFIX: &'static [u8] = b"jwt_claim_";
 
     fn value(request: &Request, name: &str) -> Option<String> {
-        token_fields(request)?.claim(&[name])
+        let fields = token_fields(request)?;
+        note_false_claim(request, fields.claim_is_false(&[name]));
+        fields.claim(&[name])
     }
 }
 
@@ -75,8 +77,18 @@ impl PrefixVariable for HeaderVariable {
 pub fn field_value(request: &Request, path: &FieldPath) -> Option<String> {
     let fields = token_fields(request)?;
     match path.part {
-        Part::Claims => fields.claim(&path.names),
+        Part::Claims => {
+            note_false_claim(request, fields.claim_is_false(&path.names));
+            fields.claim(&path.names)
+        }
         Part::Header => fields.header(&path.names),
+    }
+}
+
+/// Tells `auth_jwt_require` that a claim variable rendered a `false` claim.
+fn note_false_claim(request: &Request, is_false: bool) {
+    if let (true, Some(state)) = (is_false, RequestState::find(request)) {
+        state.false_claim_seen.set(true);
     }
 }
 

@@ -112,10 +112,21 @@ pub fn start(cycle: &mut Cycle) {
 pub fn stop(cycle: &Cycle) {
     let Some(worker) = WORKER.with(|slot| slot.borrow_mut().take()) else { return };
     if let Some(watcher) = worker.watcher {
-        if let Some(log) = cycle.log() {
+        let log = cycle.log();
+        if let Some(log) = log {
             log_events(log, &watcher);
         }
-        watcher.stop();
+        if !watcher.stop() {
+            if let Some(log) = log {
+                log.write(
+                    NGX_LOG_WARN,
+                    format_args!(
+                        "the key file watcher did not stop in time (a key file read is \
+                         hanging); exiting without it"
+                    ),
+                );
+            }
+        }
     }
 }
 

@@ -324,3 +324,30 @@ qr/\[warn\] .*auth_jwt_key_file "\Q$ENV{TEST_NGINX_DATA}\E\/no-such-file\.json" 
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid parameter "token=\$arg_jwt" in "auth_jwt" directive/
+
+
+
+=== TEST 27: a claim variable in auth_jwt_key_file is refused at configuration time
+--- config
+    location /t { auth_jwt "api"; auth_jwt_key_file keys/$jwt_claim_tenant.json; empty_gif; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"auth_jwt_key_file" cannot use "\$jwt_claim_tenant": the keys that verify a token cannot be chosen by that token's own claims or header in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 28: a header variable (braced) in auth_jwt_key_file is refused too
+--- config
+    location /t { auth_jwt "api"; auth_jwt_key_file "keys/${jwt_header_kid}.json"; empty_gif; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"auth_jwt_key_file" cannot use "\$jwt_header_kid"/
+
+
+
+=== TEST 29: $jwt_payload in auth_jwt_key_file is refused too
+--- config
+    location /t { auth_jwt "api"; auth_jwt_key_file $jwt_payload; empty_gif; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"auth_jwt_key_file" cannot use "\$jwt_payload"/

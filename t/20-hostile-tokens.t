@@ -219,7 +219,7 @@ GET /t
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-rejected token: signature is empty
+rejected token: alg "none" is not allowed
 --- no_error_log
 [alert]
 [crit]
@@ -238,7 +238,7 @@ GET /t
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-rejected token: unsupported algorithm "none"
+rejected token: alg "none" is not allowed
 --- no_error_log
 [alert]
 [crit]
@@ -257,7 +257,7 @@ GET /t
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-rejected token: unsupported algorithm "None"
+rejected token: alg "None" is not allowed
 --- no_error_log
 [alert]
 [crit]
@@ -276,7 +276,7 @@ GET /t
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-rejected token: unsupported algorithm "NONE"
+rejected token: alg "NONE" is not allowed
 --- no_error_log
 [alert]
 [crit]
@@ -295,7 +295,7 @@ GET /nokeys
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-rejected token: signature is empty
+rejected token: alg "none" is not allowed
 --- no_error_log
 [alert]
 [crit]
@@ -314,7 +314,7 @@ GET /nokeys
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-rejected token: unsupported algorithm "none"
+rejected token: alg "none" is not allowed
 --- no_error_log
 [alert]
 [crit]

@@ -25,6 +25,9 @@ our $nested = jwt_sign(alg => 'HS256', raw_claims => <<"JSON" =~ s/\n\s*//gr);
  "list":[{"a":1}],"exp":$::exp}
 JSON
 
+# DEL (0x7f) in a string inside an object, spelled as a JSON escape in the token.
+our $del = jwt_sign(alg => 'HS256', raw_claims => qq({"sub":"dan","o":{"k":"a\\u007fb"},"exp":$::exp}));
+
 our $small = jwt_sign(alg => 'HS256', raw_claims => qq({"sub":"carol", "exp":$::exp, "aud":["x","y"], "o":{"b":1,"a":2}}));
 
 # Valid structure, wrong key: only ever shown where auth_jwt is off.
@@ -581,3 +584,23 @@ good sub=[alice] forged sub=[]
 GET /page.html
 --- response_body
 sub=[mallory]
+
+
+
+=== TEST 25: DEL (0x7f) is escaped as \u007f in an object-valued claim and in $jwt_payload
+--- http_config
+    auth_jwt_key_file $TEST_NGINX_DATA/jwks/hs256.json;
+--- config
+    location /t {
+        auth_jwt "api";
+        add_header X-O $jwt_claim_o always;
+        add_header X-P $jwt_payload always;
+        empty_gif;
+    }
+--- more_headers eval
+"Authorization: Bearer $::del"
+--- request
+GET /t
+--- error_code: 200
+--- response_headers eval
+"X-O: {\"k\":\"a\\u007fb\"}\nX-P: {\"sub\":\"dan\",\"o\":{\"k\":\"a\\u007fb\"},\"exp\":$::exp}"

@@ -5,12 +5,16 @@ use strict;
 use warnings;
 use Test::Nginx::Socket 'no_plan';
 use JwtTest;
+use JSON::PP ();
 
 my $exp = now() + 3600;
 our $admin  = jwt_sign(alg => 'HS256', claims => { sub => 'ann', iss => 'https://idp', role => 'admin', exp => $exp });
 our $user   = jwt_sign(alg => 'HS256', claims => { sub => 'bob', iss => 'https://idp', role => 'user', exp => $exp });
 our $zero   = jwt_sign(alg => 'HS256', claims => { sub => 'zed', iss => 'https://idp', role => 'admin', flag => 0, exp => $exp });
 our $other  = jwt_sign(alg => 'HS256', claims => { sub => 'eve', iss => 'https://other', role => 'admin', exp => $exp });
+our $unverified = jwt_sign(alg => 'HS256', claims => { sub => 'una', email_verified => JSON::PP::false, exp => $exp });
+our $verified   = jwt_sign(alg => 'HS256', claims => { sub => 'val', email_verified => JSON::PP::true, exp => $exp });
+our $false_text = jwt_sign(alg => 'HS256', claims => { sub => 'tex', email_verified => 'false', exp => $exp });
 our $forged = jwt_sign(alg => 'HS256', key => 'hs-other', claims => { sub => 'mal', iss => 'https://idp', role => 'admin', exp => $exp });
 
 # Shared by most blocks: maps that turn claims into require values.
@@ -464,3 +468,106 @@ invalid number of arguments in "auth_jwt_require" directive
 --- must_die
 --- error_log
 invalid value "error=403" in "auth_jwt_require" directive: it must start with a variable
+
+
+
+=== TEST 25: a claim that is JSON false fails the requirement on its variable (401 and a log line saying so)
+--- http_config eval: $::maps
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_require $jwt_claim_email_verified;
+        alias $TEST_NGINX_HTML/ok.txt;
+    }
+--- user_files
+>>> ok.txt
+ok
+--- more_headers eval
+"Authorization: Bearer $::unverified"
+--- request
+GET /t
+--- error_code: 401
+--- log_level: info
+--- error_log eval
+qr/\[info\] .*auth_jwt: token refused by "auth_jwt_require" in .*nginx\.conf:\d+: value 1 is a claim that is false/
+
+
+
+=== TEST 26: the same claim through auth_jwt_claim_set fails too, with error=403
+--- http_config eval: $::maps . 'auth_jwt_claim_set $ev email_verified;'
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_require $ev error=403;
+        alias $TEST_NGINX_HTML/ok.txt;
+    }
+--- user_files
+>>> ok.txt
+ok
+--- more_headers eval
+"Authorization: Bearer $::unverified"
+--- request
+GET /t
+--- error_code: 403
+
+
+
+=== TEST 27: a claim that is true passes (and renders as "true")
+--- http_config eval: $::maps
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_require $jwt_claim_email_verified;
+        add_header X-Verified $jwt_claim_email_verified always;
+        alias $TEST_NGINX_HTML/ok.txt;
+    }
+--- user_files
+>>> ok.txt
+ok
+--- more_headers eval
+"Authorization: Bearer $::verified"
+--- request
+GET /t
+--- error_code: 200
+--- response_headers
+X-Verified: true
+
+
+
+=== TEST 28: a false claim renders as "false" where no requirement reads it
+--- http_config eval: $::maps
+--- config
+    location /show {
+        auth_jwt "api";
+        add_header X-Verified $jwt_claim_email_verified always;
+        alias $TEST_NGINX_HTML/ok.txt;
+    }
+--- user_files
+>>> ok.txt
+ok
+--- more_headers eval
+"Authorization: Bearer $::unverified"
+--- request
+GET /show
+--- error_code: 200
+--- response_headers
+X-Verified: false
+
+
+
+=== TEST 29: the string "false" passes, as in NGINX Plus (only a JSON false fails)
+--- http_config eval: $::maps
+--- config
+    location /t {
+        auth_jwt "api";
+        auth_jwt_require $jwt_claim_email_verified;
+        alias $TEST_NGINX_HTML/ok.txt;
+    }
+--- user_files
+>>> ok.txt
+ok
+--- more_headers eval
+"Authorization: Bearer $::false_text"
+--- request
+GET /t
+--- error_code: 200

@@ -418,3 +418,37 @@ GET /app/
 --- error_code: 302
 --- response_headers
 Location: https://login.example.com/?return_to=%2Fapp%2Fx%3Fy%3D1
+
+
+
+=== TEST 25: a scheme-relative request URI (//host) gives a return URL that is a path on this site
+--- http_config
+    auth_jwt_key_file $TEST_NGINX_DATA/jwks/hs256.json;
+--- config
+    location ~ evil {
+        auth_jwt "app";
+        auth_jwt_login_url https://login.example.com/;
+        alias $TEST_NGINX_HTML/;
+    }
+--- request
+GET //evil.example/x
+--- error_code: 302
+--- response_headers
+Location: https://login.example.com/?return_to=%2Fevil.example%2Fx
+
+
+
+=== TEST 26: a backslash after the first slash (/\host, read by browsers as //host) gives a path too
+--- http_config
+    auth_jwt_key_file $TEST_NGINX_DATA/jwks/hs256.json;
+--- config
+    location ~ evil {
+        auth_jwt "app";
+        auth_jwt_login_url https://login.example.com/;
+        alias $TEST_NGINX_HTML/;
+    }
+--- request
+GET /\evil.example
+--- error_code: 302
+--- response_headers
+Location: https://login.example.com/?return_to=%2Fevil.example

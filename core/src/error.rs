@@ -13,12 +13,25 @@ use crate::status::JwtStatus;
 /// Longest prefix of an attacker-supplied string (`kid`, `alg`) that is copied into a message.
 const MAX_ESCAPED_BYTES: usize = 64;
 
+/// Longest file name copied into a message (Linux's `PATH_MAX`).
+const MAX_ESCAPED_NAME_BYTES: usize = 4096;
+
 /// Renders an untrusted string for a log line: at most 64 bytes of it, quoted, with `"` and `\`
 /// backslash-escaped and every byte outside printable ASCII written as `\xNN`, so a crafted
 /// `kid` can neither forge log lines nor flood the log.
 pub(crate) fn escape(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let shown = bytes.get(..MAX_ESCAPED_BYTES).unwrap_or(bytes);
+    escape_bytes(s.as_bytes(), MAX_ESCAPED_BYTES)
+}
+
+/// [`escape`] for a file name, which may come from the request (a key file name built from
+/// variables) and need not be UTF-8: quoted and escaped the same way, cut only at 4096 bytes.
+#[must_use]
+pub fn escape_name(name: &[u8]) -> String {
+    escape_bytes(name, MAX_ESCAPED_NAME_BYTES)
+}
+
+fn escape_bytes(bytes: &[u8], limit: usize) -> String {
+    let shown = bytes.get(..limit).unwrap_or(bytes);
     let mut out = String::with_capacity(shown.len() + 5);
     out.push('"');
     for &b in shown {
@@ -98,6 +111,10 @@ pub enum Rejection {
     #[error("header \"alg\" is not a string")]
     AlgNotString,
 
+    /// `alg: none` in any spelling; `alg` is already escaped for the log.
+    #[error("alg {alg} is not allowed")]
+    AlgNone { alg: String },
+
     /// `alg` is already escaped for the log (quoted, at most 64 bytes, `\xNN`).
     #[error("unsupported algorithm {alg}")]
     UnsupportedAlg { alg: String },
@@ -142,7 +159,9 @@ impl Rejection {
     #[must_use]
     pub fn status(&self) -> JwtStatus {
         match self {
-            Rejection::UnsupportedAlg { .. } => JwtStatus::UnsupportedAlg,
+            Rejection::UnsupportedAlg { .. } | Rejection::AlgNone { .. } => {
+                JwtStatus::UnsupportedAlg
+            }
             Rejection::NoKey { .. } => JwtStatus::NoKey,
             Rejection::BadSignature => JwtStatus::BadSignature,
             Rejection::Expired { .. } => JwtStatus::Expired,
@@ -260,6 +279,9 @@ pub enum KeyProblem {
 
     #[error("{crv} public key is invalid")]
     InvalidOkp { crv: &'static str },
+
+    #[error("{crv} public key is a point of small order")]
+    SmallOrder { crv: &'static str },
 
     /// Already escaped.
     #[error("unknown algorithm {0}")]

@@ -8,7 +8,7 @@
 //! | string | the string itself (control characters written as JSON escapes, see below) |
 //! | integer | decimal: `1700000000`, `-5` |
 //! | other number | as serde_json prints it: `1.5`, `3.0`, `1e+300` |
-//! | `true` / `false` | `true` / `false` |
+//! | `true` / `false` | `true` / `false` (a claim that is `false` fails `auth_jwt_require`, see [`require_refusal`]) |
 //! | `null` | not found (an empty variable) |
 //! | array | the elements, each rendered by these rules, joined by `,` without spaces: `a,b`; nested arrays are flattened the same way; a `null` element is empty; `[]` is empty |
 //! | object | compact JSON, members in token order: `{"a":1,"b":[2,3]}` |
@@ -16,8 +16,8 @@
 //! Control characters (U+0000 to U+001F and U+007F) in strings are written as JSON escapes
 //! (`\n`, `\t`, `\u0000`...), so a value can never split an HTTP header or a log line when it
 //! is put into `proxy_set_header`, `add_header` or a log. Everything else, including `\` and
-//! non-ASCII text, is kept as is. Objects use JSON's own escaping, which also covers
-//! U+0000 to U+001F.
+//! non-ASCII text, is kept as is. Objects and `$jwt_payload` use JSON's own escaping
+//! for U+0000 to U+001F, and DEL is written as `\u007f` there too.
 
 use serde_json::{Map, Value};
 
@@ -56,11 +56,18 @@ impl TokenFields {
         lookup(&self.claims, path).and_then(render)
     }
 
+    /// Whether the claim at `path` is JSON `false`: its variable shows `false`, and
+    /// `auth_jwt_require` on that variable must refuse (see [`require_refusal`]).
+    #[must_use]
+    pub fn claim_is_false<S: AsRef<str>>(&self, path: &[S]) -> bool {
+        matches!(lookup(&self.claims, path), Some(Value::Bool(false)))
+    }
+
     /// The whole claims set as compact JSON, members in token order (`$jwt_payload`).
     #[must_use]
     pub fn payload(&self) -> String {
         // Serializing a map of strings and JSON values cannot fail.
-        serde_json::to_string(&self.claims).unwrap_or_default()
+        escape_del(serde_json::to_string(&self.claims).unwrap_or_default())
     }
 }
 
@@ -104,8 +111,18 @@ fn render_into(value: &Value, out: &mut String) {
                 render_into(item, out);
             }
         }
-        // serde_json escapes control characters in JSON strings itself.
-        Value::Object(_) => out.push_str(&value.to_string()),
+        // serde_json escapes U+0000 to U+001F in JSON strings itself, but not DEL.
+        Value::Object(_) => out.push_str(&escape_del(value.to_string())),
+    }
+}
+
+/// Writes DEL (U+007F), which serde_json leaves raw, as `\u007f` in serialized JSON. A raw DEL
+/// can only occur inside a JSON string there, where the escape means the same character.
+fn escape_del(json: String) -> String {
+    if json.contains('\u{7f}') {
+        json.replace('\u{7f}', "\\u007f")
+    } else {
+        json
     }
 }
 
@@ -126,6 +143,26 @@ fn push_escaping_controls(s: &str, out: &mut String) {
 #[must_use]
 pub fn require_value_passes(value: &[u8]) -> bool {
     !value.is_empty() && value != b"0"
+}
+
+/// Why an `auth_jwt_require` value refuses the request (for the log line: "value 1 is ..."),
+/// or `None` when it passes.
+///
+/// On top of the NGINX Plus rule (empty and `0` fail), a value that is exactly `false` fails
+/// when a claim variable whose JSON value is `false` produced it (`from_false_claim`):
+/// `auth_jwt_require $jwt_claim_email_verified;` must refuse `"email_verified": false`. The
+/// string `"false"`, or `false` from any other variable, still passes, as in NGINX Plus.
+#[must_use]
+pub fn require_refusal(value: &[u8], from_false_claim: bool) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("empty")
+    } else if value == b"0" {
+        Some("\"0\"")
+    } else if from_false_claim && value == b"false" {
+        Some("a claim that is false")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -276,5 +313,32 @@ mod tests {
         assert!(require_value_passes(b"false"));
         assert!(!require_value_passes(b""));
         assert!(!require_value_passes(b"0"));
+    }
+
+    #[test]
+    fn a_false_claim_fails_require_but_the_string_false_does_not() {
+        let f = fields(r#"{"ev":false,"t":true,"s":"false","a":[false]}"#);
+        assert!(f.claim_is_false(&["ev"]));
+        assert!(!f.claim_is_false(&["t"]));
+        assert!(!f.claim_is_false(&["s"]));
+        assert!(!f.claim_is_false(&["a"]));
+        assert!(!f.claim_is_false(&["missing"]));
+        assert_eq!(f.claim(&["ev"]).as_deref(), Some("false"));
+        assert_eq!(require_refusal(b"false", true), Some("a claim that is false"));
+        assert_eq!(require_refusal(b"false", false), None);
+        assert_eq!(require_refusal(b"falsex", true), None);
+        assert_eq!(require_refusal(b"true", true), None);
+        assert_eq!(require_refusal(b"", false), Some("empty"));
+        assert_eq!(require_refusal(b"0", false), Some("\"0\""));
+    }
+
+    #[test]
+    fn del_is_escaped_in_objects_and_the_payload() {
+        // The token spells DEL as a JSON escape; decoded, the claims hold the raw character.
+        let f = fields(r#"{"o":{"k":"a\u007fb"},"s":"c\u007f"}"#);
+        assert_eq!(f.claim(&["o"]).as_deref(), Some(r#"{"k":"a\u007fb"}"#));
+        assert_eq!(f.claim(&["s"]).as_deref(), Some(r"c\u007f"));
+        assert_eq!(f.payload(), r#"{"o":{"k":"a\u007fb"},"s":"c\u007f"}"#);
+        assert!(!f.payload().contains('\u{7f}'));
     }
 }

@@ -4,8 +4,10 @@
 //! Rules worth knowing when writing a key file:
 //! - Key members must be canonical unpadded base64url, like tokens (see `base64url.rs`).
 //! - Keys that cannot sign JWS are skipped with a note ([`KeySet::skipped`]) instead of failing
-//!   the file: unknown `kty` or `crv`, `use` other than `"sig"`, `key_ops` without `"verify"`,
-//!   and a JWE `alg` (IdPs publish encryption keys next to signing keys).
+//!   the file: unknown `kty`, `crv` or `alg` (RFC 7517 §5), `use` other than `"sig"`,
+//!   `key_ops` without `"verify"`, and a JWE `alg` such as `RSA-OAEP` (IdPs publish encryption
+//!   keys next to signing keys). These checks come before the key material is read, so a
+//!   skipped key cannot fail the file.
 //! - Everything else that is wrong with a key fails the whole set, like NGINX Plus does.
 //! - Several keys may share a `kid` (an IdP's signing and encryption key often do); all of them
 //!   are candidates for a token with that `kid`, tried in file order.
@@ -23,6 +25,7 @@ use serde_json::{Map, Value};
 use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
 use crate::backend::PublicKey;
 use crate::base64url;
+use crate::ed25519;
 use crate::error::{escape, KeyProblem, KeySetError};
 use crate::json::{self, JsonError};
 use crate::MAX_KEY_FILE_BYTES;
@@ -31,7 +34,7 @@ use crate::MAX_KEY_FILE_BYTES;
 /// for vendor extensions.
 const KEY_FILE_MAX_DEPTH: usize = 32;
 
-/// HMAC secret length required when a JWK has no `alg`: the smallest hash size (HS256).
+/// HMAC secret length below which a JWK without `alg` gets a warning: HS256's hash size.
 const MIN_OCT_BYTES: usize = 32;
 
 const MIN_RSA_BITS: u32 = 2048;
@@ -98,10 +101,10 @@ impl Material {
     /// Whether this material can verify `alg` at all.
     fn fits(&self, alg: Algorithm) -> bool {
         match (self, alg.family()) {
-            // RFC 7518 §3.2: the secret must be at least as long as the hash output.
-            (Material::Oct(secret), Family::Hmac) => {
-                alg.hash().is_some_and(|hash| secret.len() >= hash.len())
-            }
+            // Any length, as in NGINX Plus: RFC 7518 §3.2 wants the secret at least as long as
+            // the hash, but refusing shorter ones refused NGINX's own documented example; a
+            // short secret gets a warning at load time instead (see `short_secret_warning`).
+            (Material::Oct(_), Family::Hmac) => true,
             (Material::Rsa(_), Family::RsaPkcs1 | Family::RsaPss) => true,
             (Material::Ec(curve, _), Family::Ecdsa(wanted)) => *curve == wanted,
             (Material::Okp(..), Family::EdDsa) => true,
@@ -115,6 +118,7 @@ impl Material {
 pub struct KeySet {
     keys: Vec<Jwk>,
     skipped: Vec<String>,
+    warnings: Vec<String>,
     /// See [`KeySet::generation`].
     generation: u64,
 }
@@ -166,7 +170,15 @@ impl KeySet {
             };
             let shown_kid = kid.as_deref().map(escape);
             match parse_key(obj) {
-                Ok(Parsed::Key(alg, material)) => set.keys.push(Jwk { kid, alg, material }),
+                Ok(Parsed::Key(alg, material)) => {
+                    if let Some(why) = short_secret_warning(&material, alg) {
+                        set.warnings.push(format!(
+                            "key {index}{}: {why}",
+                            shown_kid.map(|k| format!(" (kid {k})")).unwrap_or_default()
+                        ));
+                    }
+                    set.keys.push(Jwk { kid, alg, material });
+                }
                 Ok(Parsed::Skip(why)) => set.skipped.push(format!(
                     "key {index}{}: {why}, skipped",
                     shown_kid.map(|k| format!(" (kid {k})")).unwrap_or_default()
@@ -183,7 +195,12 @@ impl KeySet {
     /// A set with no keys: every token is refused with `no_key`.
     #[must_use]
     pub fn empty() -> KeySet {
-        KeySet { keys: Vec::new(), skipped: Vec::new(), generation: next_generation() }
+        KeySet {
+            keys: Vec::new(),
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+            generation: next_generation(),
+        }
     }
 
     /// Appends the keys of `other` (several key files at one configuration level). Keys keep
@@ -191,6 +208,7 @@ impl KeySet {
     pub fn extend(&mut self, other: KeySet) {
         self.keys.extend(other.keys);
         self.skipped.extend(other.skipped);
+        self.warnings.extend(other.warnings);
         self.generation = next_generation();
     }
 
@@ -219,6 +237,14 @@ impl KeySet {
     #[must_use]
     pub fn skipped(&self) -> &[String] {
         &self.skipped
+    }
+
+    /// One line per key that is used but weak, e.g.
+    /// `key 1 (kid "0001"): oct key is 12 bytes, shorter than the 32 bytes of HS256 ...`, for a
+    /// warning at load time.
+    #[must_use]
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Keys that may verify a token with `alg` and `kid`, in file order. With a `kid`, only keys
@@ -296,12 +322,14 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, KeyProblem> {
             None if algorithm::is_encryption_alg(name) => {
                 return Ok(Parsed::Skip(format!("alg {} is for encryption", escape(name))));
             }
-            None => return Err(KeyProblem::UnknownAlg(escape(name))),
+            // RFC 7517 §5: a key whose alg we do not know (ES256K, a future algorithm) is
+            // ignored; it must not take the other keys of the set down with it.
+            None => return Ok(Parsed::Skip(format!("alg {} is not supported", escape(name)))),
         },
     };
 
     let material = match kty {
-        "oct" => Material::Oct(oct(obj, alg)?),
+        "oct" => Material::Oct(oct(obj)?),
         "RSA" => Material::Rsa(PublicKey::rsa(rsa(obj)?)),
         "EC" => {
             let crv = string(obj, "crv")?.ok_or(KeyProblem::Missing("crv"))?;
@@ -334,6 +362,21 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, KeyProblem> {
     Ok(Parsed::Key(alg, material))
 }
 
+/// Why an HMAC secret is weak: shorter than the hash of its `alg` or, without one, than HS256's
+/// 32 bytes (RFC 7518 §3.2). A short secret can be brute-forced offline from any token it signed.
+fn short_secret_warning(material: &Material, alg: Option<Algorithm>) -> Option<String> {
+    let Material::Oct(secret) = material else { return None };
+    let alg = alg.unwrap_or(Algorithm::HS256);
+    let min = alg.hash().map_or(MIN_OCT_BYTES, Hash::len);
+    (secret.len() < min).then(|| {
+        format!(
+            "oct key is {} bytes, shorter than the {min} bytes {alg} calls for; accepted as in \
+             NGINX Plus, but a short secret can be guessed offline from any token it signed",
+            secret.len()
+        )
+    })
+}
+
 fn describe(material: &Material) -> &'static str {
     match material {
         Material::Oct(_) => "an oct key",
@@ -363,20 +406,12 @@ fn bytes(obj: &Map<String, Value>, member: &'static str) -> Result<Vec<u8>, KeyP
     base64url::decode(s.as_bytes()).map_err(|_| KeyProblem::Base64(member))
 }
 
-fn oct(obj: &Map<String, Value>, alg: Option<Algorithm>) -> Result<Vec<u8>, KeyProblem> {
+/// An HMAC secret of any non-empty length (short ones get a warning, see
+/// `short_secret_warning`).
+fn oct(obj: &Map<String, Value>) -> Result<Vec<u8>, KeyProblem> {
     let secret = bytes(obj, "k")?;
     if secret.is_empty() {
         return Err(KeyProblem::OctEmpty);
-    }
-    // With an `alg`, RFC 7518 §3.2 fixes the minimum; without one, the key may serve any HS*
-    // algorithm whose hash is no longer than the key (checked per token), but never less than
-    // HS256's 32 bytes.
-    let min = match alg {
-        Some(alg) if alg.family() == Family::Hmac => alg.hash().map_or(MIN_OCT_BYTES, Hash::len),
-        _ => MIN_OCT_BYTES,
-    };
-    if secret.len() < min {
-        return Err(KeyProblem::OctTooShort { len: secret.len(), min, alg });
     }
     Ok(secret)
 }
@@ -449,6 +484,9 @@ fn okp(obj: &Map<String, Value>, curve: EdCurve) -> Result<PKey<Public>, KeyProb
     if x.len() != expected {
         return Err(KeyProblem::Length { member: "x", got: x.len(), expected, crv: curve.crv() });
     }
+    if curve == EdCurve::Ed25519 && x.as_slice().try_into().is_ok_and(ed25519::has_small_order) {
+        return Err(KeyProblem::SmallOrder { crv: curve.crv() });
+    }
     PKey::public_key_from_raw_bytes(&x, id).map_err(|_| KeyProblem::InvalidOkp { crv: curve.crv() })
 }
 
@@ -464,12 +502,13 @@ mod tests {
     }
 
     #[test]
-    fn oct_key_without_alg_serves_hs_algorithms_its_length_allows() {
+    fn oct_key_without_alg_serves_every_hs_algorithm() {
         let k32 = "A".repeat(43); // 32 zero bytes
         let set = KeySet::from_json(format!(r#"{{"kty":"oct","k":"{k32}"}}"#).as_bytes()).unwrap();
         assert_eq!(set.len(), 1);
+        assert!(set.warnings().is_empty());
         assert_eq!(set.candidates(Algorithm::HS256, None).count(), 1);
-        assert_eq!(set.candidates(Algorithm::HS384, None).count(), 0);
+        assert_eq!(set.candidates(Algorithm::HS512, None).count(), 1);
         assert_eq!(set.candidates(Algorithm::RS256, None).count(), 0);
     }
 

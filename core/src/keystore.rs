@@ -7,8 +7,9 @@
 //! that work.
 
 use std::fmt;
+use std::fs::{File, FileType, OpenOptions};
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -88,7 +89,7 @@ impl fmt::Debug for KeyFile {
 
 /// Reads and parses one JWK Set (or single JWK) file; the error is one line without the path.
 pub fn read_key_file(path: &Path) -> Result<KeySet, String> {
-    let file = std::fs::File::open(path).map_err(|err| io_reason(&err))?;
+    let file = open_regular_file(path)?;
     // Read one byte past the limit, so an oversized file is detected without trusting the
     // metadata (the file may be growing while we read it).
     let mut bytes = Vec::new();
@@ -99,6 +100,44 @@ pub fn read_key_file(path: &Path) -> Result<KeySet, String> {
         return Err(format!("file is larger than {MAX_KEY_FILE_BYTES} bytes"));
     }
     KeySet::from_json(&bytes).map_err(|err| err.to_string())
+}
+
+/// Opens `path` for reading, refusing anything but a regular file.
+///
+/// A plain `open` of a named pipe waits for a writer, possibly for ever, which would freeze the
+/// watcher thread, or the worker's event loop for a name built from variables. With
+/// `O_NONBLOCK` the open returns at once; the type is then checked on the opened descriptor
+/// (`fstat`), so a swap between a check and the open cannot slip a pipe or device in. On a
+/// regular file `O_NONBLOCK` changes nothing. `O_NOCTTY`: a terminal never becomes ours.
+pub fn open_regular_file(path: &Path) -> Result<File, String> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|err| io_reason(&err))?;
+    let kind = file.metadata().map_err(|err| io_reason(&err))?.file_type();
+    if kind.is_file() {
+        return Ok(file);
+    }
+    Err(not_regular(kind))
+}
+
+fn not_regular(kind: FileType) -> String {
+    let what = if kind.is_dir() {
+        // The wording of EISDIR, which reading a directory used to give.
+        return "is a directory".to_owned();
+    } else if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    format!("is {what}, not a regular file")
 }
 
 /// `No such file or directory (os error 2)` → `no such file or directory`, nginx-style.

@@ -21,11 +21,13 @@ mod backend;
 mod base64url;
 mod cache;
 mod claims;
+mod ed25519;
 mod error;
 mod fields;
 mod json;
 pub mod jwe;
 mod jwk;
+mod key_name;
 pub mod keystore;
 mod login;
 mod pipeline;
@@ -39,11 +41,12 @@ pub use cache::{
     validate_cached, CacheStats, VerifiedCache, DEFAULT_CACHE_ENTRIES, MAX_CACHED_TOKEN_BYTES,
 };
 pub use claims::check_time;
-pub use error::{KeyProblem, KeySetError, Part, Rejection};
-pub use fields::{lookup, render, require_value_passes, TokenFields};
+pub use error::{escape_name, KeyProblem, KeySetError, Part, Rejection};
+pub use fields::{lookup, render, require_refusal, require_value_passes, TokenFields};
 pub use jwk::KeySet;
+pub use key_name::{check_key_file_name, token_variable_in_key_file_name, KeyNameError};
 pub use login::{
-    check_login_url, login_redirect, valid_param_name, LoginUrlError,
+    check_login_url, login_redirect, return_path, valid_param_name, LoginUrlError,
     DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
 };
 pub use pipeline::{Clock, KeySource, KeySourceError, SourceKeys, Validator, Verdict};

@@ -69,6 +69,29 @@ pub fn encode_component(value: &[u8]) -> String {
     out
 }
 
+/// The return URL for a request URI (path and query as the client sent it): always a path
+/// that no browser or login page can read as another host.
+///
+/// `//evil.example/x` is scheme-relative, and browsers treat `\` like `/` and drop tabs and
+/// newlines, so `/\evil.example` and `/\t/evil.example` are too. The leading run of slashes,
+/// backslashes, whitespace and control bytes is therefore replaced by one `/`
+/// (`//evil.example/x` → `/evil.example/x`, a path on this site). A URI that does not start
+/// with `/` (an absolute-form request line already gives a path; `*` is no GET) becomes `/`.
+#[must_use]
+pub fn return_path(uri: &[u8]) -> Vec<u8> {
+    if uri.first() != Some(&b'/') {
+        return b"/".to_vec();
+    }
+    let rest = uri
+        .iter()
+        .position(|&b| !(b == b'/' || b == b'\\' || b <= b' ' || b == 0x7f))
+        .map_or(&[][..], |start| &uri[start..]);
+    let mut path = Vec::with_capacity(rest.len() + 1);
+    path.push(b'/');
+    path.extend_from_slice(rest);
+    path
+}
+
 /// The redirect target: `url` with `param=<encoded return_to>` added to its query, using `&`
 /// when `url` already has a query and `?` otherwise, and placed before a `#fragment`.
 #[must_use]
@@ -164,5 +187,27 @@ mod tests {
         assert!(!valid_param_name("é".as_bytes()));
         assert!(!valid_param_name(&[b'a'; 65]));
         assert!(valid_param_name(&[b'a'; 64]));
+    }
+
+    #[test]
+    fn return_path_is_never_scheme_relative() {
+        let cases: [(&[u8], &[u8]); 11] = [
+            (b"/app/page?x=1", b"/app/page?x=1"),
+            (b"/", b"/"),
+            (b"//evil.example/..", b"/evil.example/.."),
+            (b"///evil.example", b"/evil.example"),
+            (b"/\\evil.example", b"/evil.example"),
+            (b"\\/evil.example", b"/"),
+            (b"/\\/\\evil", b"/evil"),
+            (b"/\t/evil.example", b"/evil.example"),
+            (b"//", b"/"),
+            (b"*", b"/"),
+            (b"", b"/"),
+        ];
+        for (uri, expected) in cases {
+            let got = return_path(uri);
+            assert_eq!(got, expected, "{}", String::from_utf8_lossy(uri));
+            assert!(!matches!(got.get(1), Some(b'/' | b'\\')));
+        }
     }
 }

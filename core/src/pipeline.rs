@@ -18,12 +18,13 @@
 //! set, whose generation the cache keys on.
 
 use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cache::VerifiedCache;
 use crate::claims::check_time;
-use crate::error::Rejection;
+use crate::error::{escape_name, Rejection};
 use crate::jwk::KeySet;
 use crate::status::JwtStatus;
 use crate::token::Jws;
@@ -42,7 +43,11 @@ pub enum KeySource {
 impl fmt::Display for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeySource::File(path) => write!(f, "key file \"{}\"", path.display()),
+            // Names built from variables come from the request: escaped, so that they cannot
+            // forge log lines.
+            KeySource::File(path) => {
+                write!(f, "key file {}", escape_name(path.as_os_str().as_bytes()))
+            }
             KeySource::EmptyFileName => f.write_str("key file \"\""),
         }
     }

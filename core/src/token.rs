@@ -48,14 +48,17 @@ impl<'a> Jws<'a> {
         };
         let (header_b64, payload_b64, signature_b64) =
             (&token[..first], &token[first + 1..second], &token[second + 1..]);
-        // An empty signature is what an `alg: none` token looks like; refuse it as malformed
-        // before even looking at the header.
         for (part, b64) in [
             (Part::Header, header_b64),
             (Part::Payload, payload_b64),
             (Part::Signature, signature_b64),
         ] {
             if b64.is_empty() {
+                // An empty signature is what an `alg: none` token looks like: say so, rather
+                // than report a missing part the sender left out on purpose.
+                if part == Part::Signature {
+                    return Err(unsigned_rejection(header_b64, limits));
+                }
                 return Err(Rejection::EmptyPart(part));
             }
         }
@@ -138,6 +141,9 @@ fn decode_object(part: Part, b64: &[u8], limits: &Limits) -> Result<Map<String, 
 fn check_header(header: &Map<String, Value>) -> Result<Algorithm, Rejection> {
     let alg = match header.get("alg") {
         None => return Err(Rejection::MissingAlg),
+        Some(Value::String(name)) if is_none_alg(name) => {
+            return Err(Rejection::AlgNone { alg: escape(name) })
+        }
         Some(Value::String(name)) => Algorithm::from_name(name)
             .ok_or_else(|| Rejection::UnsupportedAlg { alg: escape(name) })?,
         Some(_) => return Err(Rejection::AlgNotString),
@@ -150,6 +156,25 @@ fn check_header(header: &Map<String, Value>) -> Result<Algorithm, Rejection> {
     match header.get("kid") {
         None | Some(Value::String(_)) => Ok(alg),
         Some(_) => Err(Rejection::KidNotString),
+    }
+}
+
+/// `none` in any spelling: RFC 7518's "no digital signature or MAC".
+fn is_none_alg(name: &str) -> bool {
+    name.eq_ignore_ascii_case("none")
+}
+
+/// The refusal of a token with an empty signature: [`Rejection::AlgNone`] when its header is
+/// well formed and says `alg: none`, else the empty part.
+fn unsigned_rejection(header_b64: &[u8], limits: &Limits) -> Rejection {
+    match decode_object(Part::Header, header_b64, limits) {
+        Ok(header) => match header.get("alg") {
+            Some(Value::String(name)) if is_none_alg(name) => {
+                Rejection::AlgNone { alg: escape(name) }
+            }
+            _ => Rejection::EmptyPart(Part::Signature),
+        },
+        Err(_) => Rejection::EmptyPart(Part::Signature),
     }
 }
 

@@ -146,3 +146,87 @@ fn events_say_whether_every_worker_sees_them() {
     assert!(!added.every_worker, "{events:?}");
     watcher.stop();
 }
+
+/// A named pipe opened the ordinary way waits for a writer for ever; a key file must be a
+/// regular file, refused at once otherwise.
+#[test]
+fn key_files_must_be_regular_files_and_never_block() {
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("pipe.json");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let result = auth_jwt_core::keystore::read_key_file(&fifo);
+    assert!(start.elapsed() < Duration::from_secs(1), "took {:?}", start.elapsed());
+    assert_eq!(result.unwrap_err(), "is a named pipe, not a regular file");
+    let file = KeyFile::load(fifo);
+    assert_eq!(file.loaded().keys.as_ref().unwrap_err(), "is a named pipe, not a regular file");
+
+    assert_eq!(auth_jwt_core::keystore::read_key_file(&dir).unwrap_err(), "is a directory");
+    assert_eq!(
+        auth_jwt_core::keystore::read_key_file(Path::new("/dev/null")).unwrap_err(),
+        "is a character device, not a regular file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A churn of files named with variables (a new name every 20 ms, each evicting the oldest, as
+/// the worker's cache of 256 names does under requests with made-up names) must not hold back
+/// the reload of a configured file: a rotation takes effect within its usual time.
+#[test]
+fn a_rotation_takes_effect_while_variable_names_churn() {
+    let (path, _file, ring, watcher) = setup("churn", &jwks(2));
+    let churn_dir = temp_dir("churn-names");
+    let watcher = Arc::new(watcher);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (watcher, stop) = (Arc::clone(&watcher), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut kept = std::collections::VecDeque::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let file = Arc::new(KeyFile::load(churn_dir.join(format!("t{n}.json"))));
+                n += 1;
+                watcher.watch(Arc::clone(&file));
+                kept.push_back(file);
+                if kept.len() > 4 {
+                    if let Some(old) = kept.pop_front() {
+                        watcher.forget(old);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    replace(&path, &jwks(1));
+    let rotated = within_a_second(|| key_count(&ring) == Ok(1));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churn.join().unwrap();
+    assert!(rotated, "the rotation did not take effect within 1 s: {:?}", key_count(&ring));
+    if let Ok(watcher) = Arc::try_unwrap(watcher) {
+        watcher.stop();
+    }
+}
+
+/// A reloaded file gets the same notes as at start-up: a short HMAC secret is named with its
+/// kid and length, a key skipped on purpose with its kid.
+#[test]
+fn a_reload_reports_weak_and_skipped_keys() {
+    let (path, _file, ring, watcher) = setup("reload-notes", &jwks(3));
+    replace(
+        &path,
+        r#"{"keys":[{"kty":"oct","kid":"0001","k":"ZmFudGFzdGljand0"},{"kty":"EC","crv":"secp256k1","alg":"ES256K","kid":"k1","x":"AA","y":"AA"}]}"#,
+    );
+    assert!(within_a_second(|| key_count(&ring) == Ok(1)));
+    let events = watcher.take_events();
+    let warnings: Vec<&str> = events
+        .iter()
+        .filter(|e| e.severity == Severity::Warn)
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{events:?}");
+    assert!(warnings[0].contains("key 1 (kid \"0001\"): oct key is 12 bytes"), "{warnings:?}");
+    assert!(warnings[1].contains("ignored key 2 (kid \"k1\"): alg \"ES256K\" is not supported"));
+    watcher.stop();
+}

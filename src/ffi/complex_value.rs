@@ -41,6 +41,14 @@ impl ComplexValue {
         }
     }
 
+    /// The directive argument as written (`keys/$tenant.json`): nginx keeps it in the compiled
+    /// value.
+    pub fn source(&self) -> &[u8] {
+        // SAFETY: the pointer was produced by `compile`; its `value` points into the
+        // configuration pool, which outlives `self`.
+        unsafe { self.0.as_ref().value.as_bytes() }
+    }
+
     /// Evaluates the value for `request`; `None` only when nginx fails (out of memory).
     pub fn evaluate<'r>(&self, request: &'r Request) -> Option<&'r [u8]> {
         // SAFETY: the pointer was produced by `compile` and the configuration outlives requests.
