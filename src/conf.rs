@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyRing};
+use auth_jwt_core::remote::RemotePolicy;
 
 use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::conf::Conf;
@@ -59,6 +60,8 @@ pub struct LocConf {
     pub own_key_files: Vec<Arc<KeyFile>>,
     /// The `auth_jwt_key_file` directives of this level whose file name has variables.
     pub own_key_templates: Vec<KeyFileTemplate>,
+    /// The `auth_jwt_key_request` directives of this level.
+    pub own_key_requests: Vec<KeyRequest>,
     /// The key sources in force here after merge: this level's own, or the parent's.
     /// `None` when no key directive applies: signatures are then not verified (NGINX Plus).
     pub keys: Option<Rc<KeySources>>,
@@ -68,14 +71,36 @@ pub struct LocConf {
     pub policy: PolicyConf,
     /// `auth_jwt_verify_cache`; `None`: the worker's default cache.
     pub verify_cache: Option<VerifyCacheSetting>,
+    /// `auth_jwt_key_cache`, in seconds.
+    pub key_cache: Option<u64>,
+    /// `auth_jwt_key_stale`, in seconds (`off` is 0).
+    pub key_stale: Option<u64>,
+    /// `auth_jwt_key_refetch`.
+    pub key_refetch: Option<RefetchSetting>,
 }
+
+/// `auth_jwt_key_refetch interval | off;`
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefetchSetting {
+    Off,
+    Every(u64),
+}
+
+/// `auth_jwt_key_stale` when not set: a day, so that an identity provider that is down for a
+/// night does not take every protected location with it.
+pub const DEFAULT_KEY_STALE_SECS: u64 = 24 * 3600;
+/// `auth_jwt_key_refetch` when not set.
+pub const DEFAULT_KEY_REFETCH_SECS: u64 = 30;
 
 impl LocConf {
     /// Combines the key files collected from this level's directives into the level's key
     /// ring, registered with `main` for the watcher. Idempotent; called on both sides of a
     /// merge because the outermost (http) level is never itself merged.
     fn freeze_keys(&mut self, main: &mut MainConf) {
-        if self.own_key_files.is_empty() && self.own_key_templates.is_empty() {
+        if self.own_key_files.is_empty()
+            && self.own_key_templates.is_empty()
+            && self.own_key_requests.is_empty()
+        {
             return;
         }
         let ring = if self.own_key_files.is_empty() {
@@ -86,7 +111,8 @@ impl LocConf {
             Some(ring)
         };
         let templates = std::mem::take(&mut self.own_key_templates);
-        self.keys = Some(Rc::new(KeySources { ring, templates }));
+        let requests = std::mem::take(&mut self.own_key_requests);
+        self.keys = Some(Rc::new(KeySources { ring, templates, requests }));
     }
 
     /// Inherits every setting not written at this level. Key files are not merged across
@@ -104,6 +130,15 @@ impl LocConf {
         if self.verify_cache.is_none() {
             self.verify_cache = parent.verify_cache;
         }
+        if self.key_cache.is_none() {
+            self.key_cache = parent.key_cache;
+        }
+        if self.key_stale.is_none() {
+            self.key_stale = parent.key_stale;
+        }
+        if self.key_refetch.is_none() {
+            self.key_refetch = parent.key_refetch;
+        }
         self.policy.inherit(&parent.policy);
     }
 
@@ -117,6 +152,19 @@ impl LocConf {
 
     pub fn leeway_secs(&self) -> u64 {
         self.leeway.unwrap_or(0)
+    }
+
+    /// The rules for this location's `auth_jwt_key_request` key sets.
+    pub fn remote_policy(&self) -> RemotePolicy {
+        RemotePolicy {
+            cache_secs: self.key_cache.unwrap_or(0),
+            stale_secs: self.key_stale.unwrap_or(DEFAULT_KEY_STALE_SECS),
+            refetch_secs: match self.key_refetch {
+                None => Some(DEFAULT_KEY_REFETCH_SECS),
+                Some(RefetchSetting::Every(secs)) => Some(secs),
+                Some(RefetchSetting::Off) => None,
+            },
+        }
     }
 }
 
@@ -146,12 +194,20 @@ pub struct KeyFileTemplate {
     pub conf_prefix: PathBuf,
 }
 
+/// An `auth_jwt_key_request uri;`: a key set fetched by an in-memory subrequest to `uri`.
+pub struct KeyRequest {
+    /// May contain variables; each value is a key set of its own.
+    pub uri: ComplexValue,
+}
+
 /// Where the keys of a level come from: all of them together form the level's key set.
 pub struct KeySources {
     /// The level's key files with fixed names, combined and kept current by the watcher.
     pub ring: Option<Arc<KeyRing>>,
     /// The level's key file names with variables.
     pub templates: Vec<KeyFileTemplate>,
+    /// The level's key requests.
+    pub requests: Vec<KeyRequest>,
 }
 
 /// Module-wide state built while parsing: every key file (each path loaded once, however many

@@ -15,7 +15,9 @@ use ngx::ffi::{
 use ngx::http::HTTPStatus;
 use ngx::ngx_string;
 
-use crate::conf::{AuthJwt, AuthSetting, KeyFileTemplate, LocConf, VerifyCacheSetting};
+use crate::conf::{
+    AuthJwt, AuthSetting, KeyFileTemplate, KeyRequest, LocConf, RefetchSetting, VerifyCacheSetting,
+};
 use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::conf::{command, parse_time, ConfError, Directive, DirectiveFn};
 use crate::ffi::variables;
@@ -24,7 +26,7 @@ use crate::variables::{field_value, FieldPath, Part};
 
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 9] = [
+pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 13] = [
     command(
         ngx_string!("auth_jwt"),
         ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12,
@@ -64,6 +66,26 @@ pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 9] = [
         ngx_string!("auth_jwt_verify_cache"),
         ANY_LEVEL | NGX_CONF_TAKE1,
         &(set_verify_cache as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_key_request"),
+        ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE1,
+        &(set_key_request as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_key_cache"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        &(set_key_cache as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_key_stale"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        &(set_key_stale as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_key_refetch"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        &(set_key_refetch as DirectiveFn),
     ),
     ngx_command_t::empty(),
 ];
@@ -157,6 +179,61 @@ fn set_key_file(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> 
         }
     }
     conf.own_key_files.push(file);
+    Ok(())
+}
+
+/// `auth_jwt_key_request uri;` — several per level; combined with the level's key files.
+fn set_key_request(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> {
+    // NGX_CONF_TAKE1: args holds the directive name and one value.
+    let uri = d.args()[1];
+    // A subrequest goes to a location of this server: the URI is a path (a value with
+    // variables is checked when it is evaluated).
+    if !uri.as_bytes().contains(&b'$') && uri.as_bytes().first() != Some(&b'/') {
+        return Err(invalid("URI", &uri));
+    }
+    let uri = ComplexValue::compile(&mut d.conf, &uri)?;
+    conf.own_key_requests.push(KeyRequest { uri });
+    Ok(())
+}
+
+/// `auth_jwt_key_cache time;`
+fn set_key_cache(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> {
+    set_seconds(d, &mut conf.key_cache, false)
+}
+
+/// `auth_jwt_key_stale time | off;`
+fn set_key_stale(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> {
+    set_seconds(d, &mut conf.key_stale, true)
+}
+
+/// `auth_jwt_key_refetch time | off;`
+fn set_key_refetch(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> {
+    let mut secs = None;
+    set_seconds(d, &mut secs, true)?;
+    conf.key_refetch = match (secs, d.args()[1].as_bytes()) {
+        (_, b"off") => Some(RefetchSetting::Off),
+        (Some(secs), _) => Some(RefetchSetting::Every(secs)),
+        (None, _) => return Err(ConfError::Reported),
+    };
+    Ok(())
+}
+
+/// A directive taking a time (`30s`, `1h`), or `off` (0) where `off_allowed`.
+fn set_seconds(
+    d: &mut Directive,
+    slot: &mut Option<u64>,
+    off_allowed: bool,
+) -> Result<(), ConfError> {
+    if slot.is_some() {
+        return Err(ConfError::Duplicate);
+    }
+    // NGX_CONF_TAKE1: args holds the directive name and one value.
+    let value = d.args()[1];
+    if off_allowed && value.as_bytes() == b"off" {
+        *slot = Some(0);
+        return Ok(());
+    }
+    *slot = Some(parse_time(&value).ok_or_else(|| invalid("value", &value))?);
     Ok(())
 }
 

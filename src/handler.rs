@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use auth_jwt_core::{JwtStatus, Verdict};
+use auth_jwt_core::{JwtStatus, KeySource, Rejection, Verdict};
 use ngx::core::Status;
 use ngx::ffi::{NGX_LOG_ERR, NGX_LOG_INFO};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
@@ -17,7 +17,8 @@ use crate::ffi::log::request_log;
 use crate::policy::{check_require, login_redirect_status, Refusal, RequireFailure};
 use crate::response::{challenge_value, ChallengeError};
 use crate::state::{Outcome, RequestState};
-use crate::validation::{find_token, validate};
+use crate::remote_keys;
+use crate::validation::{find_token, validate_with_remote};
 use crate::Module;
 
 /// The access handler's decision for `request` (called by the nginx layer, `ffi/phase.rs`).
@@ -35,6 +36,8 @@ pub fn check_access(request: &mut Request) -> Status {
     let Some(state) = RequestState::get_or_create(request) else {
         return HTTPStatus::INTERNAL_SERVER_ERROR.into();
     };
+    // Running again after waiting for keys: the fetches need not wake this request any more.
+    state.stop_listening();
 
     let token = match find_token(request, auth.token.as_ref()) {
         Ok(Some(token)) => token,
@@ -46,7 +49,22 @@ pub fn check_access(request: &mut Request) -> Status {
         Err(_) => return HTTPStatus::INTERNAL_SERVER_ERROR.into(),
     };
 
-    match validate(request, token, conf) {
+    let (verdict, remote) = validate_with_remote(request, token, conf);
+    // Keys of a key request are not in hand, or lack the token's `kid`: fetch and wait.
+    if let Verdict::NeedKeys(_) = verdict {
+        return remote_keys::wait_for_keys(request, conf, &remote);
+    }
+    if matches!(&verdict, Verdict::Rejected(Rejection::NoKey { .. }))
+        && remote_keys::refetch_for_unknown_kid(request, conf, &remote)
+    {
+        return Status::NGX_AGAIN;
+    }
+    remote_keys::refresh_ahead(request, conf, &remote);
+    let Some(state) = RequestState::find(request) else {
+        return HTTPStatus::INTERNAL_SERVER_ERROR.into();
+    };
+
+    match verdict {
         Verdict::Valid(fields) => {
             // Recorded first, so that the require values can read the claims.
             state.set_outcome(Outcome { status: JwtStatus::Ok, fields: Some(Rc::clone(&fields)) });
@@ -70,17 +88,15 @@ pub fn check_access(request: &mut Request) -> Status {
             unauthorized(request, conf, auth, ChallengeError::InvalidToken)
         }
         Verdict::KeysUnusable(error) => {
-            state.set_outcome(Outcome { status: JwtStatus::KeyError, fields: None });
-            request_log!(NGX_LOG_ERR, request, "{}", error);
+            state.set_outcome(Outcome { status: error.status(), fields: None });
+            match error.origin {
+                KeySource::Request(_) => remote_keys::log_unavailable(request, &error),
+                _ => request_log!(NGX_LOG_ERR, request, "{}", error),
+            }
             HTTPStatus::INTERNAL_SERVER_ERROR.into()
         }
-        Verdict::NeedKeys(index) => {
-            // Key files are loaded at configuration time and by the watcher, never left
-            // pending; a pending source here is a bug, answered like unusable keys.
-            state.set_outcome(Outcome { status: JwtStatus::KeyError, fields: None });
-            request_log!(NGX_LOG_ERR, request, "key source {} was not loaded", index + 1);
-            HTTPStatus::INTERNAL_SERVER_ERROR.into()
-        }
+        // Answered above.
+        Verdict::NeedKeys(_) => Status::NGX_AGAIN,
     }
 }
 

@@ -14,7 +14,8 @@ use auth_jwt_core::watch::Watcher;
 use auth_jwt_core::{check_key_file_name, KeyNameError, KeySource, KeySourceError, SourceKeys};
 use ngx::http::Request;
 
-use crate::conf::{KeyFileTemplate, KeySources};
+use crate::conf::{KeyFileTemplate, KeyRequest, KeySources, LocConf};
+use crate::remote_keys::{self, RemoteUse};
 use crate::worker;
 
 /// Most key files named with variables kept per worker; the oldest is dropped beyond this, so
@@ -40,20 +41,51 @@ impl std::ops::Deref for ResolvedSources {
     }
 }
 
-/// Resolves the location's key sources for `request`: evaluates the file names built from
-/// variables (nginx calls, made before any worker state is borrowed) and reads what each
-/// source holds now.
-pub fn resolve(request: &Request, sources: &KeySources) -> ResolvedSources {
-    match (&sources.ring, sources.templates.as_slice()) {
-        (Some(ring), []) => ResolvedSources::One([ring_keys(ring)]),
-        (None, [template]) => ResolvedSources::One([template_keys(request, template)]),
-        (ring, templates) => {
-            let mut all = Vec::with_capacity(templates.len() + 1);
+/// Resolves the location's key sources for `request`: evaluates the file names and URIs built
+/// from variables (nginx calls, made before any worker state is borrowed) and reads what each
+/// source holds now; for key requests, also what the request may do about them.
+pub fn resolve(
+    request: &Request,
+    conf: &LocConf,
+    sources: &KeySources,
+) -> (ResolvedSources, Vec<RemoteUse>) {
+    let mut remote = Vec::new();
+    let resolved = match (&sources.ring, sources.templates.as_slice(), sources.requests.as_slice()) {
+        (Some(ring), [], []) => ResolvedSources::One([ring_keys(ring)]),
+        (None, [template], []) => ResolvedSources::One([template_keys(request, template)]),
+        (None, [], [key_request]) => {
+            ResolvedSources::One([request_keys(request, conf, key_request, &mut remote)])
+        }
+        (ring, templates, requests) => {
+            let mut all = Vec::with_capacity(1 + templates.len() + requests.len());
             all.extend(ring.iter().map(|ring| ring_keys(ring)));
             all.extend(templates.iter().map(|template| template_keys(request, template)));
+            for key_request in requests {
+                all.push(request_keys(request, conf, key_request, &mut remote));
+            }
             ResolvedSources::Many(all)
         }
+    };
+    (resolved, remote)
+}
+
+fn request_keys(
+    request: &Request,
+    conf: &LocConf,
+    key_request: &KeyRequest,
+    remote: &mut Vec<RemoteUse>,
+) -> SourceKeys {
+    let uri = key_request.uri.evaluate(request).unwrap_or_default();
+    if uri.is_empty() || uri.first() != Some(&b'/') {
+        return SourceKeys::Unusable(KeySourceError {
+            origin: KeySource::Request(String::from_utf8_lossy(uri).into_owned()),
+            reason: "the key request URI is empty or not a path".into(),
+        });
     }
+    let uri = String::from_utf8_lossy(uri).into_owned();
+    let (keys, lookup) = remote_keys::lookup(request, conf, &uri);
+    remote.push(RemoteUse { uri, lookup });
+    keys
 }
 
 fn ring_keys(ring: &KeyRing) -> SourceKeys {

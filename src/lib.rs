@@ -17,6 +17,7 @@ mod ffi;
 mod handler;
 mod key_sources;
 mod policy;
+mod remote_keys;
 mod response;
 mod state;
 mod validation;

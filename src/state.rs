@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use auth_jwt_core::remote::FetchId;
 use auth_jwt_core::{JwtStatus, TokenFields};
 use ngx::http::Request;
 
@@ -54,6 +55,23 @@ pub struct RequestState {
     /// Set by a claim variable that rendered a claim whose JSON value is `false` (read by
     /// `auth_jwt_require`, see `policy.rs`).
     pub false_claim_seen: Cell<bool>,
+    /// The key request fetches this request waited for.
+    waits: RefCell<Vec<Wait>>,
+}
+
+/// A fetch of a key request's keys that the request waited for.
+struct Wait {
+    uri: String,
+    fetch: FetchId,
+    /// Set while the request wants to be woken when the fetch ends.
+    listening: Rc<Cell<bool>>,
+}
+
+impl Drop for RequestState {
+    fn drop(&mut self) {
+        // The request is gone: no fetch may wake it any more.
+        self.stop_listening();
+    }
 }
 
 impl RequestState {
@@ -98,6 +116,29 @@ impl RequestState {
     pub fn remember_decoded(&self, conf: &LocConf, token: &[u8], fields: Option<Rc<TokenFields>>) {
         if let Ok(mut slot) = self.decoded.try_borrow_mut() {
             *slot = Some(Decoded { conf, token: token.to_vec(), fields });
+        }
+    }
+
+    /// Records that the request waits for fetch `fetch` of the key request `uri`; `listening`
+    /// is the flag the fetch checks before it wakes the request.
+    pub fn add_wait(&self, uri: &str, fetch: FetchId, listening: Rc<Cell<bool>>) {
+        if let Ok(mut waits) = self.waits.try_borrow_mut() {
+            waits.push(Wait { uri: uri.to_owned(), fetch, listening });
+        }
+    }
+
+    /// The latest fetch of `uri` this request waited for.
+    pub fn waited_for(&self, uri: &str) -> Option<FetchId> {
+        let waits = self.waits.try_borrow().ok()?;
+        waits.iter().filter(|wait| wait.uri == uri).map(|wait| wait.fetch).max()
+    }
+
+    /// The request runs again: the fetches it waited for need not wake it any more.
+    pub fn stop_listening(&self) {
+        if let Ok(waits) = self.waits.try_borrow() {
+            for wait in waits.iter() {
+                wait.listening.set(false);
+            }
         }
     }
 

@@ -12,6 +12,7 @@ use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::request::authorization;
 use crate::ffi::NginxFailed;
 use crate::key_sources;
+use crate::remote_keys::RemoteUse;
 use crate::worker;
 
 /// The verdict for a token, keeping its fields for the variables and `auth_jwt_require`.
@@ -20,7 +21,23 @@ pub type TokenVerdict = Verdict<Rc<TokenFields>>;
 /// Validates `token` for the location `conf`: through the location's verified-signature cache
 /// where one applies, else in full (the core decides; both give the same answer).
 pub fn validate(request: &Request, token: &[u8], conf: &LocConf) -> TokenVerdict {
-    let sources = conf.keys.as_deref().map(|sources| key_sources::resolve(request, sources));
+    validate_with_remote(request, token, conf).0
+}
+
+/// [`validate`], and what the request found for each of the location's key requests (what the
+/// access handler may have to fetch).
+pub fn validate_with_remote(
+    request: &Request,
+    token: &[u8],
+    conf: &LocConf,
+) -> (TokenVerdict, Vec<RemoteUse>) {
+    let (sources, remote) = match conf.keys.as_deref() {
+        Some(sources) => {
+            let (resolved, remote) = key_sources::resolve(request, conf, sources);
+            (Some(resolved), remote)
+        }
+        None => (None, Vec::new()),
+    };
     let sources = sources.as_deref();
     let clock = Clock { now: ngx_time(), leeway_secs: conf.leeway_secs() };
     let cached = worker::with(|worker| {
@@ -35,8 +52,9 @@ pub fn validate(request: &Request, token: &[u8], conf: &LocConf) -> TokenVerdict
             Rc::new(fields)
         })
     });
-    cached
-        .unwrap_or_else(|| Validator::new(clock, Limits::default()).validate(token, sources, keep))
+    let verdict = cached
+        .unwrap_or_else(|| Validator::new(clock, Limits::default()).validate(token, sources, keep));
+    (verdict, remote)
 }
 
 fn keep(jws: Jws) -> Rc<TokenFields> {

@@ -19,6 +19,7 @@ use crate::conf::{MainConf, VerifyCacheSetting};
 use crate::ffi::log::Log;
 use crate::ffi::process::{is_first_worker, Cycle};
 use crate::key_sources::VariableKeyFiles;
+use crate::remote_keys::RemoteKeySets;
 
 /// A verified-signature cache, keeping the fields of each cached token for the variables and
 /// `auth_jwt_require`.
@@ -35,6 +36,8 @@ pub struct Worker {
     /// One cache per `auth_jwt_verify_cache size` directive, indexed by its `CacheId`.
     location_caches: Vec<TokenCache>,
     variable_key_files: VariableKeyFiles,
+    /// The key sets of `auth_jwt_key_request`, by URI.
+    pub remote: RemoteKeySets,
 }
 
 impl Worker {
@@ -45,6 +48,7 @@ impl Worker {
             default_cache: TokenCache::new(DEFAULT_CACHE_ENTRIES),
             location_caches: sizes.iter().map(|&size| TokenCache::new(size)).collect(),
             variable_key_files: VariableKeyFiles::default(),
+            remote: RemoteKeySets::default(),
         }
     }
 

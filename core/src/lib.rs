@@ -31,6 +31,7 @@ mod key_name;
 pub mod keystore;
 mod login;
 mod pipeline;
+pub mod remote;
 mod status;
 mod token;
 mod verify;

@@ -38,6 +38,8 @@ pub enum KeySource {
     File(PathBuf),
     /// An `auth_jwt_key_file` whose name, built from variables, is empty in this request.
     EmptyFileName,
+    /// An `auth_jwt_key_request` URI (as evaluated for the request).
+    Request(String),
 }
 
 impl fmt::Display for KeySource {
@@ -49,6 +51,7 @@ impl fmt::Display for KeySource {
                 write!(f, "key file {}", escape_name(path.as_os_str().as_bytes()))
             }
             KeySource::EmptyFileName => f.write_str("key file \"\""),
+            KeySource::Request(uri) => write!(f, "key request {}", escape_name(uri.as_bytes())),
         }
     }
 }
@@ -68,6 +71,15 @@ impl KeySourceError {
         KeySourceError {
             origin: KeySource::EmptyFileName,
             reason: "the key file name is empty".into(),
+        }
+    }
+
+    /// `key_error` for key files, `key_fetch_error` for key requests.
+    #[must_use]
+    pub fn status(&self) -> JwtStatus {
+        match self.origin {
+            KeySource::Request(_) => JwtStatus::KeyFetchError,
+            KeySource::File(_) | KeySource::EmptyFileName => JwtStatus::KeyError,
         }
     }
 }
@@ -109,7 +121,7 @@ impl<V> Verdict<V> {
         match self {
             Verdict::Valid(_) => Some(JwtStatus::Ok),
             Verdict::Rejected(rejection) => Some(rejection.status()),
-            Verdict::KeysUnusable(_) => Some(JwtStatus::KeyError),
+            Verdict::KeysUnusable(error) => Some(error.status()),
             Verdict::NeedKeys(_) => None,
         }
     }

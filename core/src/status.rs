@@ -30,11 +30,13 @@ pub enum JwtStatus {
     RequireFailed,
     /// The keys of the location could not be loaded (the request got 500).
     KeyError,
+    /// The keys of an `auth_jwt_key_request` could not be fetched (the request got 500).
+    KeyFetchError,
 }
 
 impl JwtStatus {
     /// Every value, in documentation order.
-    pub const ALL: [JwtStatus; 10] = [
+    pub const ALL: [JwtStatus; 11] = [
         JwtStatus::Ok,
         JwtStatus::Missing,
         JwtStatus::Malformed,
@@ -45,6 +47,7 @@ impl JwtStatus {
         JwtStatus::NotYetValid,
         JwtStatus::RequireFailed,
         JwtStatus::KeyError,
+        JwtStatus::KeyFetchError,
     ];
 
     /// The word `$jwt_status` shows.
@@ -61,6 +64,7 @@ impl JwtStatus {
             JwtStatus::NotYetValid => "not_yet_valid",
             JwtStatus::RequireFailed => "require_failed",
             JwtStatus::KeyError => "key_error",
+            JwtStatus::KeyFetchError => "key_fetch_error",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod log;
 pub mod phase;
 pub mod process;
 pub mod request;
+pub mod subrequest;
 pub mod variables;
 
 use std::fmt;

@@ -1,0 +1,246 @@
+//! Key sets from `auth_jwt_key_request`: each URI's key set in this worker (the rules are
+//! `auth_jwt_core::remote`), the fetches that fill them (in-memory subrequests, see
+//! `ffi/subrequest.rs`) and the requests that wait for those fetches.
+//!
+//! A request that needs keys nobody has fetched starts the fetch and waits for it; requests
+//! that need them meanwhile join that fetch instead of starting their own, so a burst of
+//! requests on a cold worker costs the identity provider one request. A fetch's outcome is
+//! logged once, by the fetch, not by each request that waited for it.
+
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use auth_jwt_core::remote::{FetchId, FetchReport, Lookup, RemoteKeySet, RemotePolicy};
+use auth_jwt_core::{KeySet, KeySource, KeySourceError, SourceKeys};
+use ngx::core::Status;
+use ngx::ffi::{ngx_time, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_WARN};
+use ngx::http::{HTTPStatus, Request};
+
+use crate::conf::LocConf;
+use crate::ffi::log::{request_log, Log};
+use crate::ffi::subrequest::{self, Flight, Response};
+use crate::state::RequestState;
+use crate::worker;
+
+/// Most key request URIs (as evaluated) whose key sets a worker keeps; the oldest is dropped
+/// beyond this, so URIs built from request data cannot grow memory without bound.
+pub const MAX_REMOTE_KEY_SETS: usize = 256;
+
+/// What a fetch is for.
+pub struct FetchAbout {
+    uri: String,
+    id: FetchId,
+    /// The rules of the location that started the fetch, for what a failure leaves in force.
+    policy: RemotePolicy,
+}
+
+type KeyFlight = Flight<FetchAbout>;
+
+struct Entry {
+    set: RemoteKeySet,
+    flight: Option<Rc<KeyFlight>>,
+}
+
+impl Entry {
+    fn running(&self) -> Option<&Rc<KeyFlight>> {
+        self.flight.as_ref().filter(|flight| flight.is_running())
+    }
+}
+
+/// The key sets of this worker's key requests, by URI.
+#[derive(Default)]
+pub struct RemoteKeySets {
+    entries: HashMap<String, Entry>,
+    order: VecDeque<String>,
+}
+
+impl RemoteKeySets {
+    fn entry(&mut self, uri: &str) -> &mut Entry {
+        if !self.entries.contains_key(uri) {
+            if self.order.len() >= MAX_REMOTE_KEY_SETS {
+                // The oldest URI without a fetch under way (its waiters need the entry).
+                let idle = self.order.iter().position(|old| {
+                    self.entries.get(old).is_none_or(|entry| entry.running().is_none())
+                });
+                if let Some(old) = idle.and_then(|at| self.order.remove(at)) {
+                    self.entries.remove(&old);
+                }
+            }
+            self.order.push_back(uri.to_owned());
+        }
+        self.entries
+            .entry(uri.to_owned())
+            .or_insert_with(|| Entry { set: RemoteKeySet::default(), flight: None })
+    }
+}
+
+/// What one request found for one of its key requests.
+pub struct RemoteUse {
+    pub uri: String,
+    pub lookup: Lookup,
+}
+
+/// The keys of the key request `uri` for a request of the location `conf`.
+pub fn lookup(request: &Request, conf: &LocConf, uri: &str) -> (SourceKeys, Lookup) {
+    let waited = RequestState::find(request).and_then(|state| state.waited_for(uri));
+    let now = ngx_time();
+    let policy = conf.remote_policy();
+    let lookup = worker::with(|worker| {
+        let entry = worker.remote.entry(uri);
+        let running = entry.running().map(|flight| flight.about.id);
+        entry.set.lookup(now, &policy, running, waited)
+    })
+    .unwrap_or(Lookup::Fetch);
+    let keys = match &lookup {
+        Lookup::Use { keys, .. } => SourceKeys::Ready(Arc::clone(keys)),
+        Lookup::Join(_) | Lookup::Fetch => SourceKeys::Pending,
+        Lookup::Unusable(reason) => SourceKeys::Unusable(KeySourceError {
+            origin: KeySource::Request(uri.to_owned()),
+            reason: reason.clone(),
+        }),
+    };
+    (keys, lookup)
+}
+
+/// The request needs keys that are not in hand: it starts or joins the fetch of each such key
+/// request and waits (`NGX_AGAIN`; nginx runs the access phase again once woken).
+pub fn wait_for_keys(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]) -> Status {
+    for needed in remote.iter().filter(|r| matches!(r.lookup, Lookup::Fetch | Lookup::Join(_))) {
+        if join_or_start(request, conf, &needed.uri).is_err() {
+            return HTTPStatus::INTERNAL_SERVER_ERROR.into();
+        }
+    }
+    Status::NGX_AGAIN
+}
+
+/// A token named a `kid` that the fetched keys lack: where the location allows it and the
+/// request has not waited for a fetch yet, fetch once more and wait (`true`).
+pub fn refetch_for_unknown_kid(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]) -> bool {
+    let policy = conf.remote_policy();
+    let now = ngx_time();
+    let mut waiting = false;
+    for used in remote.iter().filter(|r| matches!(r.lookup, Lookup::Use { .. })) {
+        let waited = RequestState::find(request).and_then(|state| state.waited_for(&used.uri));
+        if waited.is_some() {
+            continue;
+        }
+        let allowed = worker::with(|worker| {
+            worker.remote.entry(&used.uri).set.allow_kid_refetch(now, &policy)
+        });
+        if allowed == Some(true) && join_or_start(request, conf, &used.uri).is_ok() {
+            waiting = true;
+        }
+    }
+    waiting
+}
+
+/// Starts a background refresh of each key set that asked for one; the request itself goes on
+/// with the keys in hand.
+pub fn refresh_ahead(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]) {
+    for used in remote.iter().filter(|r| matches!(r.lookup, Lookup::Use { refresh: true, .. })) {
+        let busy = worker::with(|w| w.remote.entry(&used.uri).running().is_some());
+        if busy == Some(false) {
+            // A failure to start is reported by `start`; the keys in hand stay in force.
+            let _ = start(request, conf, &used.uri, true);
+        }
+    }
+}
+
+/// Joins the fetch of `uri` under way, or starts one; either way the request waits for it.
+fn join_or_start(request: &mut Request, conf: &LocConf, uri: &str) -> Result<(), ()> {
+    let Some(state) = RequestState::get_or_create(request) else { return Err(()) };
+    let running = worker::with(|w| w.remote.entry(uri).running().cloned()).flatten();
+    if let Some(flight) = running {
+        let listening = Rc::new(Cell::new(true));
+        flight.add_waiter(request, Rc::clone(&listening));
+        state.add_wait(uri, flight.about.id, listening);
+        return Ok(());
+    }
+    // The request that starts a fetch is the subrequest's parent: nginx resumes it itself.
+    let id = start(request, conf, uri, false)?;
+    if let Some(state) = RequestState::find(request) {
+        state.add_wait(uri, id, Rc::new(Cell::new(false)));
+    }
+    Ok(())
+}
+
+/// Starts fetch of `uri` as a subrequest of `request`.
+fn start(request: &mut Request, conf: &LocConf, uri: &str, background: bool) -> Result<FetchId, ()> {
+    let policy = conf.remote_policy();
+    let Some(id) = worker::with(|w| w.remote.entry(uri).set.start()) else { return Err(()) };
+    let flight = Flight::new(FetchAbout { uri: uri.to_owned(), id, policy });
+    if subrequest::start(request, uri.as_bytes(), Rc::clone(&flight), background, fetched).is_err() {
+        let reason = "the subrequest could not be started".to_owned();
+        if let Some(log) = Log::of_request(request) {
+            finish(log, &flight.about, Err(reason));
+        }
+        return Err(());
+    }
+    worker::with(|w| w.remote.entry(uri).flight = Some(flight));
+    Ok(id)
+}
+
+/// The fetch's subrequest finished.
+fn fetched(log: Log, flight: &KeyFlight, response: &Response) {
+    finish(log, &flight.about, key_set(response));
+}
+
+/// The key set a response carries, or why it carries none (one line, for the log).
+fn key_set(response: &Response) -> Result<KeySet, String> {
+    if response.failed {
+        return Err("the subrequest failed".into());
+    }
+    if !(200..300).contains(&response.status) {
+        return Err(format!("the response status is {}", response.status));
+    }
+    if let Some(encoding) = response.content_encoding.filter(|e| !e.eq_ignore_ascii_case(b"identity")) {
+        return Err(format!(
+            "the response is {}-encoded (add \"gunzip on;\" to the key request location, or \
+             \"proxy_set_header Accept-Encoding \\\"\\\";\")",
+            auth_jwt_core::escape_name(encoding)
+        ));
+    }
+    match response.body.filter(|body| !body.is_empty()) {
+        None => Err("the response body is empty".into()),
+        Some(body) => KeySet::from_json(body).map_err(|err| err.to_string()),
+    }
+}
+
+/// Records the result of a fetch and logs it, once.
+fn finish(log: Log, about: &FetchAbout, result: Result<KeySet, String>) {
+    let notes: Vec<String> = match &result {
+        Ok(keys) => keys.warnings().iter().chain(keys.skipped()).cloned().collect(),
+        Err(_) => Vec::new(),
+    };
+    let now = ngx_time();
+    let report = worker::with(|w| w.remote.entry(&about.uri).set.finish(about.id, now, &about.policy, result));
+    let source = KeySource::Request(about.uri.clone());
+    match report {
+        Some(FetchReport::Loaded { keys }) => {
+            log.write(NGX_LOG_INFO, format_args!("{source}: {keys} keys loaded"));
+            for note in notes {
+                log.write(NGX_LOG_INFO, format_args!("{source}: ignored {note}"));
+            }
+        }
+        Some(FetchReport::FailedStale { reason, age_secs, left_secs }) => log.write(
+            NGX_LOG_WARN,
+            format_args!(
+                "{source} failed: {reason}; the keys fetched {age_secs} s ago stay in force for \
+                 up to {left_secs} s more"
+            ),
+        ),
+        Some(FetchReport::Failed { reason }) => log.write(
+            NGX_LOG_ERR,
+            format_args!("{source} failed: {reason}; requests that need its keys get 500"),
+        ),
+        None => {}
+    }
+}
+
+/// Logs a request refused because a key request has no keys: at `info`, as the fetch that
+/// failed has logged why, once.
+pub fn log_unavailable(request: &Request, error: &KeySourceError) {
+    request_log!(NGX_LOG_INFO, request, "{}", error);
+}
