@@ -28,6 +28,7 @@ use crate::base64url;
 use crate::ed25519;
 use crate::error::{escape, KeyProblem, KeySetError};
 use crate::json::{self, JsonError};
+use crate::kid_index::KidIndex;
 use crate::MAX_KEY_FILE_BYTES;
 
 /// Nesting allowed in a key file: a JWKS needs 4 levels (set, `keys`, key, `x5c`); the slack is
@@ -121,6 +122,8 @@ pub struct KeySet {
     warnings: Vec<String>,
     /// See [`KeySet::generation`].
     generation: u64,
+    /// `keys` by kid; rebuilt whenever `keys` changes.
+    index: KidIndex,
 }
 
 impl KeySet {
@@ -189,6 +192,7 @@ impl KeySet {
         if set.keys.is_empty() {
             return Err(KeySetError::NoUsableKeys(set.skipped.len()));
         }
+        set.reindex();
         Ok(set)
     }
 
@@ -200,6 +204,7 @@ impl KeySet {
             skipped: Vec::new(),
             warnings: Vec::new(),
             generation: next_generation(),
+            index: KidIndex::default(),
         }
     }
 
@@ -210,6 +215,11 @@ impl KeySet {
         self.skipped.extend(other.skipped);
         self.warnings.extend(other.warnings);
         self.generation = next_generation();
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index = KidIndex::build(self.keys.iter().map(|key| key.kid.as_deref()));
     }
 
     /// An identity of this set's content, unique within the process: every set built or
@@ -255,7 +265,10 @@ impl KeySet {
         alg: Algorithm,
         kid: Option<&'s str>,
     ) -> impl Iterator<Item = &'s Jwk> + 's {
-        self.keys.iter().filter(move |key| key.answers_to(kid) && key.serves(alg))
+        self.index
+            .answering(kid, self.keys.len())
+            .filter_map(|position| self.keys.get(position))
+            .filter(move |key| key.answers_to(kid) && key.serves(alg))
     }
 }
 

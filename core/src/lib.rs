@@ -27,6 +27,7 @@ mod fields;
 mod json;
 pub mod jwe;
 mod jwk;
+mod kid_index;
 mod key_name;
 pub mod keystore;
 mod login;
