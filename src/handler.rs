@@ -15,9 +15,9 @@ use crate::conf::{AuthJwt, LocConf};
 use crate::ffi::headers::set_www_authenticate;
 use crate::ffi::log::request_log;
 use crate::policy::{check_require, login_redirect_status, Refusal, RequireFailure};
+use crate::remote_keys;
 use crate::response::{challenge_value, ChallengeError};
 use crate::state::{Outcome, RequestState};
-use crate::remote_keys;
 use crate::validation::{find_token, validate_with_remote};
 use crate::Module;
 

@@ -50,7 +50,8 @@ pub fn resolve(
     sources: &KeySources,
 ) -> (ResolvedSources, Vec<RemoteUse>) {
     let mut remote = Vec::new();
-    let resolved = match (&sources.ring, sources.templates.as_slice(), sources.requests.as_slice()) {
+    let resolved = match (&sources.ring, sources.templates.as_slice(), sources.requests.as_slice())
+    {
         (Some(ring), [], []) => ResolvedSources::One([ring_keys(ring)]),
         (None, [template], []) => ResolvedSources::One([template_keys(request, template)]),
         (None, [], [key_request]) => {

@@ -117,7 +117,11 @@ pub fn wait_for_keys(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]
 
 /// A token named a `kid` that the fetched keys lack: where the location allows it and the
 /// request has not waited for a fetch yet, fetch once more and wait (`true`).
-pub fn refetch_for_unknown_kid(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]) -> bool {
+pub fn refetch_for_unknown_kid(
+    request: &mut Request,
+    conf: &LocConf,
+    remote: &[RemoteUse],
+) -> bool {
     let policy = conf.remote_policy();
     let now = ngx_time();
     let mut waiting = false;
@@ -167,11 +171,17 @@ fn join_or_start(request: &mut Request, conf: &LocConf, uri: &str) -> Result<(),
 }
 
 /// Starts fetch of `uri` as a subrequest of `request`.
-fn start(request: &mut Request, conf: &LocConf, uri: &str, background: bool) -> Result<FetchId, ()> {
+fn start(
+    request: &mut Request,
+    conf: &LocConf,
+    uri: &str,
+    background: bool,
+) -> Result<FetchId, ()> {
     let policy = conf.remote_policy();
     let Some(id) = worker::with(|w| w.remote.entry(uri).set.start()) else { return Err(()) };
     let flight = Flight::new(FetchAbout { uri: uri.to_owned(), id, policy });
-    if subrequest::start(request, uri.as_bytes(), Rc::clone(&flight), background, fetched).is_err() {
+    if subrequest::start(request, uri.as_bytes(), Rc::clone(&flight), background, fetched).is_err()
+    {
         let reason = "the subrequest could not be started".to_owned();
         if let Some(log) = Log::of_request(request) {
             finish(log, &flight.about, Err(reason));
@@ -195,7 +205,9 @@ fn key_set(response: &Response) -> Result<KeySet, String> {
     if !(200..300).contains(&response.status) {
         return Err(format!("the response status is {}", response.status));
     }
-    if let Some(encoding) = response.content_encoding.filter(|e| !e.eq_ignore_ascii_case(b"identity")) {
+    if let Some(encoding) =
+        response.content_encoding.filter(|e| !e.eq_ignore_ascii_case(b"identity"))
+    {
         return Err(format!(
             "the response is {}-encoded (add \"gunzip on;\" to the key request location, or \
              \"proxy_set_header Accept-Encoding \\\"\\\";\")",
@@ -215,7 +227,9 @@ fn finish(log: Log, about: &FetchAbout, result: Result<KeySet, String>) {
         Err(_) => Vec::new(),
     };
     let now = ngx_time();
-    let report = worker::with(|w| w.remote.entry(&about.uri).set.finish(about.id, now, &about.policy, result));
+    let report = worker::with(|w| {
+        w.remote.entry(&about.uri).set.finish(about.id, now, &about.policy, result)
+    });
     let source = KeySource::Request(about.uri.clone());
     match report {
         Some(FetchReport::Loaded { keys }) => {

@@ -234,8 +234,8 @@ impl<V: Clone> VerifiedCache<V> {
     /// [`crate::validate`] through the cache: a token whose signature was verified before with
     /// the same key set skips parsing and verification, and only its `exp`/`nbf` are checked
     /// against `now`; the value kept with it is returned. A miss does the full validation,
-    /// turns the parsed token into the value with `keep`, and caches both (after a verified
-    /// signature, even when the times then refuse the token: every hit checks them again).
+    /// turns the parsed token into the value with `keep`, and caches both (only a token whose
+    /// times and signature checked out; every hit checks the times again).
     ///
     /// Gives the same answer as [`crate::validate`] for every token, cached or not. `keys: None`
     /// (no key file: signatures are not verified) and a disabled cache bypass the cache.
@@ -260,11 +260,14 @@ impl<V: Clone> VerifiedCache<V> {
             Err(miss) => miss,
         };
         let jws = Jws::parse(token, limits)?;
-        verify_signature(&jws, Some(keys))?;
+        // Times before the signature, as in the full path: a token refused by its times is
+        // neither verified nor cached.
         let bounds = TimeBounds::from_claims(jws.claims())?;
+        bounds.check(now, leeway_secs)?;
+        verify_signature(&jws, Some(keys))?;
         let value = keep(jws);
         self.insert(miss, token, generation, limits, bounds, value.clone());
-        bounds.check(now, leeway_secs).map(|()| value)
+        Ok(value)
     }
 }
 
@@ -425,19 +428,20 @@ mod tests {
         let keys = keys(1);
         let mut cache = VerifiedCache::new(8);
         let t = token(1, r#"{"exp":1700000010,"nbf":1699999990}"#);
-        // Not yet valid: verified and cached, refused by nbf.
+        // Not yet valid: refused by nbf before any signature check, so not cached.
         assert_eq!(
             check(&t, &keys, NOW - 20, &mut cache),
             Err(Rejection::NotYetValid { wait: 10 })
         );
-        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.len(), 0);
         assert_eq!(check(&t, &keys, NOW, &mut cache), Ok(()));
+        assert_eq!(cache.len(), 1);
         assert_eq!(check(&t, &keys, NOW + 10, &mut cache), Err(Rejection::Expired { ago: 0 }));
         assert_eq!(check(&t, &keys, NOW + 50, &mut cache), Err(Rejection::Expired { ago: 40 }));
         // The leeway of the request applies to cached tokens too.
         let limits = Limits::default();
         assert_eq!(validate_cached(&t, Some(&keys), NOW + 50, 60, &limits, &mut cache), Ok(()));
-        assert_eq!(cache.stats().misses, 1, "every check after the first was a hit");
+        assert_eq!(cache.stats().misses, 2, "every check after the first valid one was a hit");
     }
 
     #[test]

@@ -8,10 +8,11 @@
 //! Validation keeps no state between the two calls: parsing again costs about a microsecond,
 //! while keeping a parsed token across an asynchronous wait would tie it to request memory.
 //!
-//! The order of outcomes is that of NGINX Plus: structure first, keys second, signature and
-//! time last. A malformed token is refused (401) even where the keys are broken, while a
-//! well-formed one there gets 500; the signature is checked before the times, so timing claims
-//! of an unauthenticated token are never reported as if they meant something.
+//! The order of outcomes is that of NGINX Plus: structure first, keys second, times and
+//! signature last. A malformed token is refused (401) even where the keys are broken, while a
+//! well-formed one there gets 500. The times are checked before the signature, so that an
+//! expired or not yet valid token costs no public-key operation; a forged expired token is
+//! therefore `expired`, not `bad_signature` (refused either way).
 //!
 //! The cache path gives the same verdict as the full path for every token (see
 //! `tests/pipeline.rs`); it applies only where the location's keys are exactly one ready key
@@ -172,24 +173,38 @@ impl<'c, V: Clone> Validator<'c, V> {
             Ok(jws) => jws,
             Err(rejection) => return Verdict::Rejected(rejection),
         };
-        let verified = match sources {
-            None => verify_signature(&jws, None),
-            Some([SourceKeys::Ready(keys)]) => verify_signature(&jws, Some(keys)),
-            Some(sources) => {
-                let mut sets = Vec::with_capacity(sources.len());
-                for (index, source) in sources.iter().enumerate() {
-                    match source {
-                        SourceKeys::Ready(keys) => sets.push(&**keys),
-                        SourceKeys::Unusable(error) => return Verdict::KeysUnusable(error.clone()),
-                        SourceKeys::Pending => return Verdict::NeedKeys(index),
-                    }
+        // Keys second: a source that is broken or not fetched yet decides before the token's
+        // claims do (a 500 or a fetch, as in NGINX Plus).
+        let mut sets = Vec::new();
+        if let Some(sources @ [_, _, ..]) = sources {
+            for (index, source) in sources.iter().enumerate() {
+                match source {
+                    SourceKeys::Ready(keys) => sets.push(&**keys),
+                    SourceKeys::Unusable(error) => return Verdict::KeysUnusable(error.clone()),
+                    SourceKeys::Pending => return Verdict::NeedKeys(index),
                 }
-                verify_signature_any(&jws, &sets)
             }
+        }
+        let single = match sources {
+            Some([SourceKeys::Unusable(error)]) => return Verdict::KeysUnusable(error.clone()),
+            Some([SourceKeys::Pending]) => return Verdict::NeedKeys(0),
+            Some([SourceKeys::Ready(keys)]) => Some(&**keys),
+            _ => None,
         };
-        if let Err(rejection) = verified.and_then(|()| check_time(jws.claims(), now, leeway_secs)) {
+        // Times third, signature last: an expired or not yet valid token is refused without a
+        // public-key operation, so a flood of them costs no crypto (a forged one is then
+        // reported as expired: refused either way).
+        if let Err(rejection) = check_time(jws.claims(), now, leeway_secs) {
             return Verdict::Rejected(rejection);
         }
-        Verdict::Valid(keep(jws))
+        let verified = match (sources, single) {
+            (None, _) => verify_signature(&jws, None),
+            (Some(_), Some(keys)) => verify_signature(&jws, Some(keys)),
+            (Some(_), None) => verify_signature_any(&jws, &sets),
+        };
+        match verified {
+            Ok(()) => Verdict::Valid(keep(jws)),
+            Err(rejection) => Verdict::Rejected(rejection),
+        }
     }
 }

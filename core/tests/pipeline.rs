@@ -89,10 +89,14 @@ fn the_first_unavailable_source_decides() {
 }
 
 #[test]
-fn signature_before_time_and_no_keys_means_unverified() {
+fn times_before_signature_and_no_keys_means_unverified() {
     let f = fixtures();
+    // Refused by its time, without a public-key operation.
     let expired_forgery = token(&f.rsa_other, "RS256", json!({"kid": "rsa"}), json!({"exp": 1}));
     let verdict = validate(expired_forgery.as_bytes(), Some(&[SourceKeys::Ready(rsa_set())]));
+    assert_eq!(status(&verdict), Some(JwtStatus::Expired));
+    let forgery = token(&f.rsa_other, "RS256", json!({"kid": "rsa"}), json!({"exp": NOW + 60}));
+    let verdict = validate(forgery.as_bytes(), Some(&[SourceKeys::Ready(rsa_set())]));
     assert_eq!(status(&verdict), Some(JwtStatus::BadSignature));
     // Without any key directive the signature is not checked (NGINX Plus), the times are.
     assert_eq!(status(&validate(expired_forgery.as_bytes(), None)), Some(JwtStatus::Expired));

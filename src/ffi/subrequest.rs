@@ -49,7 +49,11 @@ pub struct Flight<T> {
 
 impl<T> Flight<T> {
     pub fn new(about: T) -> Rc<Flight<T>> {
-        Rc::new(Flight { state: Cell::new(FlightState::Running), waiters: RefCell::default(), about })
+        Rc::new(Flight {
+            state: Cell::new(FlightState::Running),
+            waiters: RefCell::default(),
+            about,
+        })
     }
 
     /// Whether the fetch is still under way.
