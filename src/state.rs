@@ -57,6 +57,31 @@ pub struct RequestState {
     pub false_claim_seen: Cell<bool>,
     /// The key request fetches this request waited for.
     waits: RefCell<Vec<Wait>>,
+    /// The last token this request validated, for the ACCESS phase run again after an
+    /// internal redirect.
+    validated: RefCell<Option<Validated>>,
+}
+
+/// What makes a verdict valid again for the same request: the same token (the same bytes in
+/// the request's memory: headers and variable values live as long as the request), the same
+/// key sets and the same leeway. The times are checked again on reuse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReuseKey {
+    pub token_at: usize,
+    pub token_len: usize,
+    /// The generations of the location's key sets (up to four; unused ones are 0, which names
+    /// no set); all 0 where no key directive applies.
+    pub generations: [u64; MAX_REUSE_SOURCES],
+    pub leeway_secs: u64,
+}
+
+/// Most key sources of a location whose verdict can be reused (more is rare: such locations
+/// validate again after an internal redirect).
+pub const MAX_REUSE_SOURCES: usize = 4;
+
+struct Validated {
+    key: ReuseKey,
+    fields: Rc<TokenFields>,
 }
 
 /// A fetch of a key request's keys that the request waited for.
@@ -139,6 +164,19 @@ impl RequestState {
             for wait in waits.iter() {
                 wait.listening.set(false);
             }
+        }
+    }
+
+    /// The fields of a token this request validated before under `key`.
+    pub fn reusable(&self, key: &ReuseKey) -> Option<Rc<TokenFields>> {
+        let validated = self.validated.try_borrow().ok()?;
+        let validated = validated.as_ref().filter(|validated| validated.key == *key)?;
+        Some(Rc::clone(&validated.fields))
+    }
+
+    pub fn remember_validated(&self, key: ReuseKey, fields: Rc<TokenFields>) {
+        if let Ok(mut slot) = self.validated.try_borrow_mut() {
+            *slot = Some(Validated { key, fields });
         }
     }
 

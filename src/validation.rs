@@ -3,7 +3,9 @@
 
 use std::rc::Rc;
 
-use auth_jwt_core::{bearer_token, Clock, Jws, Limits, TokenFields, Validator, Verdict};
+use auth_jwt_core::{
+    bearer_token, Clock, Jws, Limits, SourceKeys, TokenFields, Validator, Verdict,
+};
 use ngx::ffi::ngx_time;
 use ngx::http::Request;
 
@@ -13,6 +15,7 @@ use crate::ffi::request::authorization;
 use crate::ffi::NginxFailed;
 use crate::key_sources;
 use crate::remote_keys::RemoteUse;
+use crate::state::{RequestState, ReuseKey, MAX_REUSE_SOURCES};
 use crate::worker;
 
 /// The verdict for a token, keeping its fields for the variables and `auth_jwt_require`.
@@ -40,6 +43,19 @@ pub fn validate_with_remote(
     };
     let sources = sources.as_deref();
     let clock = Clock { now: ngx_time(), leeway_secs: conf.leeway_secs() };
+    // The ACCESS phase runs again after an internal redirect (an index file, `try_files`,
+    // `error_page`): the same token with the same keys and leeway keeps its verdict.
+    let state = RequestState::find(request);
+    let reuse = state.and_then(|_| reuse_key(token, sources, clock.leeway_secs));
+    if let (Some(state), Some(key)) = (state, &reuse) {
+        if let Some(fields) = state.reusable(key) {
+            let verdict = match fields.check_time(clock.now, clock.leeway_secs) {
+                Ok(()) => Verdict::Valid(fields),
+                Err(rejection) => Verdict::Rejected(rejection),
+            };
+            return (verdict, remote);
+        }
+    }
     let cached = worker::with(|worker| {
         let mut validator = Validator::new(clock, Limits::default());
         let Some(cache) = worker.cache(conf.verify_cache) else {
@@ -54,7 +70,30 @@ pub fn validate_with_remote(
     });
     let verdict = cached
         .unwrap_or_else(|| Validator::new(clock, Limits::default()).validate(token, sources, keep));
+    if let (Some(state), Some(key), Verdict::Valid(fields)) = (state, reuse, &verdict) {
+        state.remember_validated(key, Rc::clone(fields));
+    }
     (verdict, remote)
+}
+
+/// What a verdict for `token` depends on besides the clock; `None` where it cannot be told
+/// (a key source that is not ready, or too many sources).
+fn reuse_key(token: &[u8], sources: Option<&[SourceKeys]>, leeway_secs: u64) -> Option<ReuseKey> {
+    let mut generations = [0; MAX_REUSE_SOURCES];
+    let sources = sources.unwrap_or_default();
+    if sources.len() > MAX_REUSE_SOURCES {
+        return None;
+    }
+    for (slot, source) in generations.iter_mut().zip(sources) {
+        let SourceKeys::Ready(keys) = source else { return None };
+        *slot = keys.generation();
+    }
+    Some(ReuseKey {
+        token_at: token.as_ptr() as usize,
+        token_len: token.len(),
+        generations,
+        leeway_secs,
+    })
 }
 
 fn keep(jws: Jws) -> Rc<TokenFields> {

@@ -63,6 +63,12 @@ impl TokenFields {
         matches!(lookup(&self.claims, path), Some(Value::Bool(false)))
     }
 
+    /// `exp` and `nbf` against `now` with `leeway_secs`, as validation checks them: for a
+    /// verdict that is reused (the same token in the same request after an internal redirect).
+    pub fn check_time(&self, now: i64, leeway_secs: u64) -> Result<(), crate::Rejection> {
+        crate::claims::check_time(&self.claims, now, leeway_secs)
+    }
+
     /// The whole claims set as compact JSON, members in token order (`$jwt_payload`).
     #[must_use]
     pub fn payload(&self) -> String {
