@@ -11,12 +11,56 @@
 
 use std::sync::Arc;
 
+use aws_lc_rs::hmac;
 use aws_lc_rs::signature::{self as lc, ParsedPublicKey};
 use openssl::bn::BigNumContext;
 use openssl::ec::PointConversionForm;
 use openssl::pkey::{PKey, Public};
 
-use crate::algorithm::{Algorithm, Curve};
+use crate::algorithm::{Algorithm, Curve, Hash};
+
+/// An HMAC secret with its aws-lc-rs keys for HS256, HS384 and HS512, prepared once when the
+/// key set is loaded (preparing one costs about as much as verifying a short token).
+#[derive(Clone)]
+pub(crate) struct HmacSecret {
+    len: usize,
+    /// Shared by clones (key sets are cloned when several files are combined), and out of line:
+    /// the three keys take kilobytes.
+    keys: Arc<HmacKeys>,
+}
+
+struct HmacKeys {
+    sha256: hmac::Key,
+    sha384: hmac::Key,
+    sha512: hmac::Key,
+}
+
+impl HmacSecret {
+    pub(crate) fn new(secret: &[u8]) -> HmacSecret {
+        let keys = HmacKeys {
+            sha256: hmac::Key::new(hmac::HMAC_SHA256, secret),
+            sha384: hmac::Key::new(hmac::HMAC_SHA384, secret),
+            sha512: hmac::Key::new(hmac::HMAC_SHA512, secret),
+        };
+        HmacSecret { len: secret.len(), keys: Arc::new(keys) }
+    }
+
+    /// Length of the secret in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether `tag` is the HMAC of `data` under `hash`, compared in constant time, so that
+    /// response timing does not reveal how much of a forged tag was right.
+    pub(crate) fn verify(&self, hash: Hash, data: &[u8], tag: &[u8]) -> bool {
+        let key = match hash {
+            Hash::Sha256 => &self.keys.sha256,
+            Hash::Sha384 => &self.keys.sha384,
+            Hash::Sha512 => &self.keys.sha512,
+        };
+        hmac::verify(key, data, tag).is_ok()
+    }
+}
 
 /// A verification key: the OpenSSL key, and the aws-lc-rs keys pre-parsed for each algorithm
 /// they serve (none when aws-lc-rs cannot take the key).

@@ -23,7 +23,7 @@ use openssl::rsa::Rsa;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
-use crate::backend::PublicKey;
+use crate::backend::{HmacSecret, PublicKey};
 use crate::base64url;
 use crate::ed25519;
 use crate::error::{escape, KeyProblem, KeySetError};
@@ -65,7 +65,7 @@ impl EdCurve {
 #[derive(Clone)]
 pub(crate) enum Material {
     /// An HMAC secret.
-    Oct(Vec<u8>),
+    Oct(HmacSecret),
     Rsa(PublicKey),
     Ec(Curve, PublicKey),
     Okp(EdCurve, PublicKey),
@@ -342,7 +342,7 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, KeyProblem> {
     };
 
     let material = match kty {
-        "oct" => Material::Oct(oct(obj)?),
+        "oct" => Material::Oct(HmacSecret::new(&oct(obj)?)),
         "RSA" => Material::Rsa(PublicKey::rsa(rsa(obj)?)),
         "EC" => {
             let crv = string(obj, "crv")?.ok_or(KeyProblem::Missing("crv"))?;

@@ -1,6 +1,5 @@
 //! Signature verification: choosing candidate keys and checking the signature with each.
 
-use hmac::{Hmac, Mac};
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
 use openssl::error::ErrorStack;
@@ -8,7 +7,6 @@ use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Public};
 use openssl::rsa::Padding;
 use openssl::sign::{RsaPssSaltlen, Verifier};
-use sha2::{Sha256, Sha384, Sha512};
 
 use crate::algorithm::{Algorithm, Curve, Family, Hash};
 use crate::backend::PublicKey;
@@ -48,7 +46,7 @@ fn verify_with(material: &Material, alg: Algorithm, data: &[u8], signature: &[u8
     // Candidate selection already matched the key to the family; matching again here keeps
     // this function safe on its own.
     match (material, alg.family(), alg.hash()) {
-        (Material::Oct(secret), Family::Hmac, Some(hash)) => hmac(hash, secret, data, signature),
+        (Material::Oct(secret), Family::Hmac, Some(hash)) => secret.verify(hash, data, signature),
         (Material::Rsa(key), Family::RsaPkcs1, Some(hash)) => key
             .verify_fast(alg, data, signature)
             .unwrap_or_else(|| rsa(&key.openssl, hash, false, data, signature).unwrap_or(false)),
@@ -62,25 +60,6 @@ fn verify_with(material: &Material, alg: Algorithm, data: &[u8], signature: &[u8
             .verify_fast(alg, data, signature)
             .unwrap_or_else(|| eddsa(&key.openssl, data, signature).unwrap_or(false)),
         _ => false,
-    }
-}
-
-/// HMAC with a constant-time tag comparison (`verify_slice`), so response timing does not
-/// reveal how much of a forged tag was right.
-fn hmac(hash: Hash, secret: &[u8], data: &[u8], tag: &[u8]) -> bool {
-    fn check<M: Mac + hmac::digest::KeyInit>(secret: &[u8], data: &[u8], tag: &[u8]) -> bool {
-        match <M as Mac>::new_from_slice(secret) {
-            Ok(mut mac) => {
-                mac.update(data);
-                mac.verify_slice(tag).is_ok()
-            }
-            Err(_) => false,
-        }
-    }
-    match hash {
-        Hash::Sha256 => check::<Hmac<Sha256>>(secret, data, tag),
-        Hash::Sha384 => check::<Hmac<Sha384>>(secret, data, tag),
-        Hash::Sha512 => check::<Hmac<Sha512>>(secret, data, tag),
     }
 }
 
