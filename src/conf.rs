@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyRing};
+use auth_jwt_core::TokenType;
 
 use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::conf::Conf;
@@ -68,6 +69,8 @@ pub struct LocConf {
     pub policy: PolicyConf,
     /// `auth_jwt_verify_cache`; `None`: the worker's default cache.
     pub verify_cache: Option<VerifyCacheSetting>,
+    /// `auth_jwt_type`; `None`: signed.
+    pub token_type: Option<TokenType>,
 }
 
 impl LocConf {
@@ -104,6 +107,9 @@ impl LocConf {
         if self.verify_cache.is_none() {
             self.verify_cache = parent.verify_cache;
         }
+        if self.token_type.is_none() {
+            self.token_type = parent.token_type;
+        }
         self.policy.inherit(&parent.policy);
     }
 
@@ -117,6 +123,11 @@ impl LocConf {
 
     pub fn leeway_secs(&self) -> u64 {
         self.leeway.unwrap_or(0)
+    }
+
+    /// The kind of token accepted here (`auth_jwt_type`).
+    pub fn token_type(&self) -> TokenType {
+        self.token_type.unwrap_or_default()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use auth_jwt_core::{bearer_token, Clock, Jws, Limits, TokenFields, Validator, Verdict};
+use auth_jwt_core::{bearer_token, Clock, Limits, TokenFields, Validator, Verdict, Verified};
 use ngx::ffi::ngx_time;
 use ngx::http::Request;
 
@@ -24,7 +24,8 @@ pub fn validate(request: &Request, token: &[u8], conf: &LocConf) -> TokenVerdict
     let sources = sources.as_deref();
     let clock = Clock { now: ngx_time(), leeway_secs: conf.leeway_secs() };
     let cached = worker::with(|worker| {
-        let mut validator = Validator::new(clock, Limits::default());
+        let mut validator =
+            Validator::new(clock, Limits::default()).with_token_type(conf.token_type());
         let Some(cache) = worker.cache(conf.verify_cache) else {
             return validator.validate(token, sources, keep);
         };
@@ -35,11 +36,13 @@ pub fn validate(request: &Request, token: &[u8], conf: &LocConf) -> TokenVerdict
             Rc::new(fields)
         })
     });
-    cached
-        .unwrap_or_else(|| Validator::new(clock, Limits::default()).validate(token, sources, keep))
+    cached.unwrap_or_else(|| {
+        let validator = Validator::new(clock, Limits::default());
+        validator.with_token_type(conf.token_type()).validate(token, sources, keep)
+    })
 }
 
-fn keep(jws: Jws) -> Rc<TokenFields> {
+fn keep(jws: Verified) -> Rc<TokenFields> {
     Rc::new(jws.into_fields())
 }
 

@@ -5,7 +5,8 @@
 //! - Key members must be canonical unpadded base64url, like tokens (see `base64url.rs`).
 //! - Keys that cannot sign JWS are skipped with a note ([`KeySet::skipped`]) instead of failing
 //!   the file: unknown `kty` or `crv`, `use` other than `"sig"`, `key_ops` without `"verify"`,
-//!   and a JWE `alg` (IdPs publish encryption keys next to signing keys).
+//!   and a JWE `alg` (IdPs publish encryption keys next to signing keys). The same bytes are
+//!   read for JWE decryption keys too (`encryption_keys.rs`), which the set carries.
 //! - Everything else that is wrong with a key fails the whole set, like NGINX Plus does.
 //! - Several keys may share a `kid` (an IdP's signing and encryption key often do); all of them
 //!   are candidates for a token with that `kid`, tried in file order.
@@ -23,8 +24,10 @@ use serde_json::{Map, Value};
 use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
 use crate::backend::PublicKey;
 use crate::base64url;
+use crate::encryption_keys;
 use crate::error::{escape, KeyProblem, KeySetError};
 use crate::json::{self, JsonError};
+use crate::jwe::DecryptionKeys;
 use crate::MAX_KEY_FILE_BYTES;
 
 /// Nesting allowed in a key file: a JWKS needs 4 levels (set, `keys`, key, `x5c`); the slack is
@@ -114,6 +117,8 @@ impl Material {
 #[derive(Clone)]
 pub struct KeySet {
     keys: Vec<Jwk>,
+    /// The file's JWE decryption keys (see `encryption_keys.rs`).
+    decryption: DecryptionKeys,
     skipped: Vec<String>,
     /// See [`KeySet::generation`].
     generation: u64,
@@ -174,8 +179,10 @@ impl KeySet {
                 Err(problem) => return Err(KeySetError::Key { index, kid: shown_kid, problem }),
             }
         }
-        if set.keys.is_empty() {
-            return Err(KeySetError::NoUsableKeys(set.skipped.len()));
+        set.decryption = encryption_keys::decryption_keys(bytes)?;
+        set.skipped = encryption_keys::ignored_by_both(set.skipped, &set.decryption);
+        if set.keys.is_empty() && set.decryption.is_empty() {
+            return Err(KeySetError::NoUsableKeys(entries.len()));
         }
         Ok(set)
     }
@@ -183,15 +190,27 @@ impl KeySet {
     /// A set with no keys: every token is refused with `no_key`.
     #[must_use]
     pub fn empty() -> KeySet {
-        KeySet { keys: Vec::new(), skipped: Vec::new(), generation: next_generation() }
+        KeySet {
+            keys: Vec::new(),
+            decryption: DecryptionKeys::empty(),
+            skipped: Vec::new(),
+            generation: next_generation(),
+        }
     }
 
     /// Appends the keys of `other` (several key files at one configuration level). Keys keep
     /// their order, which is the order they are tried in.
     pub fn extend(&mut self, other: KeySet) {
         self.keys.extend(other.keys);
+        self.decryption.extend(other.decryption);
         self.skipped.extend(other.skipped);
         self.generation = next_generation();
+    }
+
+    /// The JWE decryption keys of the set (possibly none).
+    #[must_use]
+    pub fn decryption_keys(&self) -> &DecryptionKeys {
+        &self.decryption
     }
 
     /// An identity of this set's content, unique within the process: every set built or
@@ -258,7 +277,11 @@ impl fmt::Debug for KeySet {
                 format!("{kty} kid={kid} alg={alg}")
             })
             .collect();
-        f.debug_struct("KeySet").field("keys", &keys).field("skipped", &self.skipped).finish()
+        f.debug_struct("KeySet")
+            .field("keys", &keys)
+            .field("decryption", &self.decryption)
+            .field("skipped", &self.skipped)
+            .finish()
     }
 }
 

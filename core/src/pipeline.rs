@@ -21,13 +21,12 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cache::VerifiedCache;
+use crate::authenticate::{authenticate, parse, TokenType, Verified};
+use crate::cache::{Authentic as _, Scope, VerifiedCache};
 use crate::claims::check_time;
 use crate::error::Rejection;
 use crate::jwk::KeySet;
 use crate::status::JwtStatus;
-use crate::token::Jws;
-use crate::verify::{verify_signature, verify_signature_any};
 use crate::Limits;
 
 /// Where a key set comes from, as the log names it.
@@ -114,6 +113,7 @@ impl<V> Verdict<V> {
 pub struct Validator<'c, V> {
     clock: Clock,
     limits: Limits,
+    token_type: TokenType,
     cache: Option<&'c mut VerifiedCache<V>>,
 }
 
@@ -121,7 +121,15 @@ impl<'c, V: Clone> Validator<'c, V> {
     /// A validator without a cache: every token is verified in full.
     #[must_use]
     pub fn new(clock: Clock, limits: Limits) -> Validator<'c, V> {
-        Validator { clock, limits, cache: None }
+        Validator { clock, limits, token_type: TokenType::Signed, cache: None }
+    }
+
+    /// Accepts tokens of `token_type` (`auth_jwt_type`; the default is signed) and refuses
+    /// the other kinds.
+    #[must_use]
+    pub fn with_token_type(mut self, token_type: TokenType) -> Validator<'c, V> {
+        self.token_type = token_type;
+        self
     }
 
     /// Uses `cache` where the location's keys allow it (one ready key set).
@@ -135,6 +143,9 @@ impl<'c, V: Clone> Validator<'c, V> {
     /// key directive applies: like NGINX Plus, signatures are then not verified (the token is
     /// still parsed, which refuses `alg: none`, and its times are checked).
     ///
+    /// An encrypted or nested token is decrypted with the union of the sources' decryption
+    /// keys; the signature of a nested token's JWS is verified with their signing keys.
+    ///
     /// `keep` turns a token that validated in full into the caller's value (the nginx module
     /// keeps the decoded fields for its variables); the cache keeps that value with the entry
     /// and hands a clone back on every hit.
@@ -142,37 +153,50 @@ impl<'c, V: Clone> Validator<'c, V> {
         &mut self,
         token: &'t [u8],
         sources: Option<&[SourceKeys]>,
-        keep: impl FnOnce(Jws<'t>) -> V,
+        keep: impl FnOnce(Verified<'t>) -> V,
     ) -> Verdict<V> {
         let Clock { now, leeway_secs } = self.clock;
+        let (limits, token_type) = (self.limits, self.token_type);
         if let (Some([SourceKeys::Ready(keys)]), Some(cache)) = (sources, self.cache.as_mut()) {
-            return match cache.validate(token, Some(keys), now, leeway_secs, &self.limits, keep) {
+            let scope = Scope { generation: keys.generation(), limits, token_type };
+            let sets = [&**keys];
+            let full = || authenticate(parse(token, &limits, token_type)?, Some(&sets), &limits);
+            return match cache.validate_in(token, scope, (now, leeway_secs), full, keep) {
                 Ok(value) => Verdict::Valid(value),
                 Err(rejection) => Verdict::Rejected(rejection),
             };
         }
-        let jws = match Jws::parse(token, &self.limits) {
-            Ok(jws) => jws,
+        let parsed = match parse(token, &limits, token_type) {
+            Ok(parsed) => parsed,
             Err(rejection) => return Verdict::Rejected(rejection),
         };
-        let verified = match sources {
-            None => verify_signature(&jws, None),
-            Some([SourceKeys::Ready(keys)]) => verify_signature(&jws, Some(keys)),
+        // One ready set, the common case, needs no allocation.
+        let (one, mut many);
+        let sets: Option<&[&KeySet]> = match sources {
+            None => None,
+            Some([SourceKeys::Ready(keys)]) => {
+                one = [&**keys];
+                Some(&one)
+            }
             Some(sources) => {
-                let mut sets = Vec::with_capacity(sources.len());
+                many = Vec::with_capacity(sources.len());
                 for (index, source) in sources.iter().enumerate() {
                     match source {
-                        SourceKeys::Ready(keys) => sets.push(&**keys),
+                        SourceKeys::Ready(keys) => many.push(&**keys),
                         SourceKeys::Unusable(error) => return Verdict::KeysUnusable(error.clone()),
                         SourceKeys::Pending => return Verdict::NeedKeys(index),
                     }
                 }
-                verify_signature_any(&jws, &sets)
+                Some(&many)
             }
         };
-        if let Err(rejection) = verified.and_then(|()| check_time(jws.claims(), now, leeway_secs)) {
+        let verified = match authenticate(parsed, sets, &limits) {
+            Ok(verified) => verified,
+            Err(rejection) => return Verdict::Rejected(rejection),
+        };
+        if let Err(rejection) = check_time(verified.claims(), now, leeway_secs) {
             return Verdict::Rejected(rejection);
         }
-        Verdict::Valid(keep(jws))
+        Verdict::Valid(keep(verified))
     }
 }
