@@ -177,7 +177,7 @@ subtest 'tokens of the wrong kind' => sub {
         ['/nested', $signed,    'signed token where auth_jwt_type is nested'],
         ['/nested', $encrypted, 'encrypted token where auth_jwt_type is nested'],
         ['/enc',    $nested,    'nested token where auth_jwt_type is encrypted'],
-        ['/signed', $encrypted, 'encrypted tokens (JWE) are not supported here'],
+        ['/signed', $encrypted, 'encrypted token where auth_jwt_type is signed'],
     ) {
         my ($path, $token, $reason) = @$case;
         my ($status, $head) = $n->get($path, bearer($token));

@@ -66,7 +66,8 @@ pub enum Rejection {
     #[error("token is longer than {limit} bytes")]
     TooLong { limit: usize },
 
-    #[error("encrypted tokens (JWE) are not supported here")]
+    /// A token of the JWE shape (five parts) where a JWS is expected.
+    #[error("encrypted token where auth_jwt_type is signed")]
     Encrypted,
 
     #[error("token does not consist of three dot-separated parts")]

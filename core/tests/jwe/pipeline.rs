@@ -158,7 +158,7 @@ fn tokens_of_the_wrong_kind_are_refused_as_such() {
         (nested, TokenType::Encrypted, "nested token where auth_jwt_type is encrypted"),
         (signed, TokenType::Encrypted, "signed token where auth_jwt_type is encrypted"),
         (signed, TokenType::Nested, "signed token where auth_jwt_type is nested"),
-        (encrypted.as_str(), TokenType::Signed, "encrypted tokens (JWE) are not supported here"),
+        (encrypted.as_str(), TokenType::Signed, "encrypted token where auth_jwt_type is signed"),
     ] {
         match verdict(token, token_type, &sources, NOW, &mut cache) {
             Verdict::Rejected(r) => {

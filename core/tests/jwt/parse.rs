@@ -75,7 +75,7 @@ fn jwe_is_the_wrong_type_with_its_own_reason() {
     for token in [format!("{h}.{p}.{s}.{s}.{s}"), format!("{h}..{s}.{s}.{s}"), "....".to_owned()] {
         let (kind, message) = check(token.as_bytes());
         assert_eq!(kind, "wrong_type");
-        assert_eq!(message, "encrypted tokens (JWE) are not supported here");
+        assert_eq!(message, "encrypted token where auth_jwt_type is signed");
     }
 }
 
