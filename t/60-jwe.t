@@ -3,7 +3,8 @@
 # decryption keys and the signer's public key: every alg x enc pair (cached and uncached),
 # nested tokens and $jwt_payload reaching an upstream, tokens of the wrong kind, tampered and
 # foreign-key tokens (one outcome, one log reason), refused headers, auth_jwt_require and
-# auth_jwt_claim_set, inheritance and the directive's configuration errors.
+# auth_jwt_claim_set, inheritance, a replaced key file and the directive's configuration
+# errors.
 
 use strict;
 use warnings;
@@ -253,6 +254,23 @@ subtest 'auth_jwt_type is inherited and can be set back' => sub {
         'signed again in a location');
     is($n->status("http://inherited:$port/back-to-signed", bearer($nested->{token})), 401,
         'and a nested token is refused there');
+};
+
+subtest 'a new key file is used at once; cached tokens of the old keys are refused' => sub {
+    my ($ours) = grep { $_->{alg} eq 'A256KW' && $_->{enc} eq 'A128CBC-HS256' } @{ $fx->{tokens} };
+    my $theirs = $fx->{special}{foreign_kw};
+    is($n->status('/enc', bearer($ours->{token})), 200, 'our token, cached');
+    is($n->status('/enc', bearer($theirs)), 401, 'a token for other keys');
+    spit("$keys.new", encode_json($fx->{foreign_key_file}));
+    rename "$keys.new", $keys or die "rename: $!";
+    ok(defined $n->wait_for_status(200, 5, '/enc', bearer($theirs)),
+        'the other keys decrypt once the file is replaced') or diag($n->error_log);
+    my ($status, $head) = $n->get('/enc', bearer($ours->{token}));
+    is($status, 401, 'our token, cached with the old keys, is refused');
+    is(header_of($head, 'X-Status'), 'decrypt_failed', 'decrypt_failed');
+    spit("$keys.new", encode_json($fx->{key_file}));
+    rename "$keys.new", $keys or die "rename: $!";
+    ok(defined $n->wait_for_status(200, 5, '/enc', bearer($ours->{token})), 'and back');
 };
 
 $n->stop;

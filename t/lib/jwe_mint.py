@@ -3,6 +3,7 @@
 independent of ours, and prints one JSON document on stdout:
 
   {"key_file": <JWK Set: the decryption keys ("use": "enc") and the signer's public key>,
+   "foreign_key_file": <the same with the other keys, under the same kids>,
    "tokens":   [{"alg", "enc", "kid", "sub", "token"}, ...],   every alg x enc pair
    "nested":   [{"alg", "enc", "token", "jws"}, ...],           a JWS (RS256) inside a JWE
    "special":  {name: token}}                                  wrong keys, refused headers
@@ -147,14 +148,16 @@ def main():
                                {"alg": "A256KW", "enc": "A256GCM", "kid": "nobody"}),
     }
 
-    enc_keys = []
-    for key in keys.values():
-        jwk_dict = json.loads(key.export(private_key=True))
-        jwk_dict["use"] = "enc"
-        enc_keys.append(jwk_dict)
-    key_file = {"keys": enc_keys + [json.loads(signer.export_public())]}
-    json.dump({"key_file": key_file, "tokens": tokens, "nested": nested, "special": special},
-              sys.stdout)
+    def key_file(decryption_keys):
+        enc_keys = []
+        for key in decryption_keys.values():
+            jwk_dict = json.loads(key.export(private_key=True))
+            jwk_dict["use"] = "enc"
+            enc_keys.append(jwk_dict)
+        return {"keys": enc_keys + [json.loads(signer.export_public())]}
+
+    json.dump({"key_file": key_file(keys), "foreign_key_file": key_file(foreign),
+               "tokens": tokens, "nested": nested, "special": special}, sys.stdout)
 
 
 if __name__ == "__main__":
