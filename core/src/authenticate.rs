@@ -204,7 +204,8 @@ fn enclosed_jws(
     let jws = Jws::parse(plaintext.bytes(), limits)?;
     verify_jws(&jws, Some(sets))?;
     let fields = jws.into_fields();
-    // A JWS that parsed is base64url and dots: ASCII, so this conversion cannot fail.
-    let compact = String::from_utf8(plaintext.into_bytes()).map_err(|_| Rejection::PartCount)?;
+    // A JWS that parsed is base64url and dots, so ASCII: the lossy branch is never taken.
+    let compact = String::from_utf8(plaintext.into_bytes())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Ok(fields.with_enclosed_token(compact))
 }

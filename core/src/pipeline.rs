@@ -141,7 +141,8 @@ impl<'c, V: Clone> Validator<'c, V> {
 
     /// The verdict for `token` against the location's key sources. `sources` is `None` when no
     /// key directive applies: like NGINX Plus, signatures are then not verified (the token is
-    /// still parsed, which refuses `alg: none`, and its times are checked).
+    /// still parsed, which refuses `alg: none`, and its times are checked); an encrypted token
+    /// then has no key to be decrypted with (`no_key`).
     ///
     /// An encrypted or nested token is decrypted with the union of the sources' decryption
     /// keys; the signature of a nested token's JWS is verified with their signing keys.
