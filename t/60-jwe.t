@@ -33,6 +33,17 @@ my $keys = "$work/keys.json";
 spit($keys, encode_json($fx->{key_file}));
 chmod 0640, $keys;    # as docs/jwe.md advises; the master (root) reads it at start
 
+# A key file whose RSA private key is inconsistent: its "d" is another key's.
+my $broken = "$work/broken.json";
+my ($rsa_d, $foreign_d) = map {
+    (grep { $_->{kid} eq 'rsa' } @{ $_->{keys} })[0]{d}
+} $fx->{key_file}, $fx->{foreign_key_file};
+{
+    my $file = decode_json(encode_json($fx->{key_file}));
+    $_->{d} = $foreign_d for grep { $_->{kid} eq 'rsa' } @{ $file->{keys} };
+    spit($broken, encode_json($file));
+}
+
 sub bearer { (Authorization => "Bearer $_[0]") }
 
 sub header_of {
@@ -98,6 +109,11 @@ my $http = <<"HTTP";
             auth_jwt_type nested;
             proxy_set_header Authorization "Bearer \$jwt_payload";
             proxy_pass http://127.0.0.1:%%PORT%%/upstream;
+        }
+        location /broken {
+            auth_jwt_type encrypted;
+            auth_jwt_key_file $broken;
+            empty_gif;
         }
         location /upstream {
             auth_jwt off;
@@ -240,6 +256,21 @@ subtest 'refused headers, unknown keys and times' => sub {
         is($status, 401, $name);
         is(header_of($head, 'X-Status'), $word, "$name: $word");
         like($n->error_log, $reason, "$name: logged");
+    }
+};
+
+subtest 'a broken decryption key: warning at start-up, 500, no key material logged' => sub {
+    my $token = $fx->{tokens}[0]{token};
+    my ($status, $head) = $n->get('/broken', bearer($token));
+    is($status, 500, 'the file is unusable: 500');
+    is(header_of($head, 'X-Status'), 'key_error', '$jwt_status key_error');
+    my $log = $n->error_log;
+    like($log, qr/\[warn\] .*auth_jwt_key_file "\Q$broken\E" is unusable: key \d+ \(kid "rsa"\): RSA private key is inconsistent; requests that need it will get 500/,
+        'warning at start-up names the file, the key and the reason');
+    like($log, qr/\[error\] .*auth_jwt: key file "\Q$broken\E" is unusable: key \d+ \(kid "rsa"\): RSA private key is inconsistent, client/,
+        'error line per request');
+    for my $secret ($rsa_d, $foreign_d, substr($rsa_d, 0, 16), substr($foreign_d, 0, 16)) {
+        unlike($log, qr/\Q$secret\E/, 'no private key material in the log');
     }
 };
 
