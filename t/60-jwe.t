@@ -87,6 +87,12 @@ my $http = <<"HTTP";
             add_header X-Iss \$jwt_iss always;
             empty_gif;
         }
+        location /nested-rewrite {
+            auth_jwt_type nested;
+            set \$who \$jwt_claim_sub;    # the rewrite phase: before auth_jwt has run
+            add_header X-Who \$who always;
+            empty_gif;
+        }
         location /nested-bob {
             auth_jwt_type nested;
             auth_jwt_require \$is_bob error=403;
@@ -162,7 +168,13 @@ subtest 'nested tokens: the enclosed JWS is verified and is $jwt_payload' => sub
         }
     }
     my $t = $fx->{nested}[0];
-    my ($status, $head) = $n->get('/api', bearer($t->{token}));
+    my ($status, $head) = $n->get('/nested-rewrite', bearer($t->{token}));
+    is($status, 200, 'claims read in the rewrite phase');
+    is(header_of($head, 'X-Who'), 'bob', 'come from the decrypted, verified token');
+    ($status, $head) = $n->get('/nested-rewrite', bearer(tamper_part($t->{token}, 3)));
+    is($status, 401, 'a tampered token');
+    is(header_of($head, 'X-Who'), undef, 'gives no claims in the rewrite phase (no header)');
+    ($status, $head) = $n->get('/api', bearer($t->{token}));
     is($status, 200, 'nested token through the proxy') or diag($head);
     is(header_of($head, 'X-Upstream-Authorization'), "Bearer $t->{jws}",
         'the upstream gets the enclosed JWS as its bearer token');
