@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Mints the encrypted tokens of t/60-jwe.t with jwcrypto (PyPI), a JOSE implementation
+"""Mints the encrypted tokens of t/62-jwe.t with jwcrypto (PyPI), a JOSE implementation
 independent of ours, and prints one JSON document on stdout:
 
   {"key_file": <JWK Set: the decryption keys ("use": "enc") and the signer's public key>,
