@@ -4,6 +4,7 @@
 # table. bench/run builds everything first and passes, in the environment:
 #   NGINX_BIN, MODULE_SO    the release nginx and module (scripts/common.sh build_module)
 #   MICROBENCH_CSV          output of `microbench --csv` (raw verification time per alg)
+#   JWE_MICROBENCH_CSV      output of `jwe_microbench --csv` (raw RSA-OAEP / ECDH time)
 # and optionally BENCH_DURATION (seconds per run, default 5), BENCH_ROUNDS (default 3: every
 # scenario runs once per round, rounds interleave, the run with the least worker CPU per
 # request is kept), BENCH_CONNECTIONS (default 8), BENCH_ONLY (regex over scenario names),
@@ -18,6 +19,7 @@ use CpuCategory qw(category);
 use File::Path qw(make_path);
 use HTTP::Tiny;
 use IO::Socket::INET;
+use JSON::PP ();
 use JwtTest qw(jwt_sign now);
 use POSIX ();
 use Time::HiRes qw(sleep);
@@ -74,6 +76,16 @@ if (my $csv = $ENV{MICROBENCH_CSV}) {
         $raw_ns{"$col{alg} distinct"} = $col{raw_verify_distinct_ns} // $col{raw_verify_ns};
     }
 }
+# $raw_ns{"jwe $case"}: the RSA-OAEP decryption or ECDH agreement of a JWE row, alone.
+if (my $csv = $ENV{JWE_MICROBENCH_CSV}) {
+    open(my $fh, '<', $csv) or die "$csv: $!";
+    scalar <$fh>;
+    while (<$fh>) {
+        chomp;
+        my ($case, undef, undef, $raw) = split /,/;
+        $raw_ns{"jwe $case"} = $raw if defined $raw && length $raw;
+    }
+}
 
 # --- tokens --------------------------------------------------------------------------------
 # Minted with t/lib/JwtTest.pm (the openssl command line), valid for two days; reused while
@@ -119,6 +131,44 @@ for my $name (@$ALGS_DISTINCT) {
 $tokens{garbage} = token_file('garbage-572', 1, sub {
     join '.', map { JwtTest::b64url(join '', map { chr(int rand 256) } 1 .. $_) } 40, 130, 256;
 });
+
+# Encrypted tokens, minted by jwcrypto (t/lib/jwe_mint.py, fresh keys every run; needs
+# python3 with jwcrypto, which scripts/common.sh ensure_python_packages installs), with the
+# key file they need. The rows: the representative set of docs/jwe.md.
+my $jwe_keys = "$out/jwe-keys.json";
+my %JWE_ROWS = (
+    'dir+A256GCM'               => { alg => 'dir', enc => 'A256GCM' },
+    'A256KW+A128CBC-HS256'      => { alg => 'A256KW', enc => 'A128CBC-HS256' },
+    'RSA-OAEP-256+A256GCM'      => { alg => 'RSA-OAEP-256', enc => 'A256GCM' },
+    'ECDH-ES+A256KW P-256'      => { alg => 'ECDH-ES+A256KW', enc => 'A256GCM', kid => 'p256' },
+    'nested RSA-OAEP-256 RS256' => { alg => 'RSA-OAEP-256', enc => 'A256GCM', nested => 1 },
+);
+{
+    my $minted = `python3 $root/t/lib/jwe_mint.py @{[ now() + 2 * 86400 ]}`;
+    die "t/lib/jwe_mint.py failed (python3 with jwcrypto needed)\n" if $?;
+    my $fx = JSON::PP::decode_json($minted);
+    open(my $fh, '>', $jwe_keys) or die "$jwe_keys: $!";
+    print $fh JSON::PP::encode_json($fx->{key_file});
+    close $fh or die "$jwe_keys: $!";
+    for my $row (sort keys %JWE_ROWS) {
+        my $want = $JWE_ROWS{$row};
+        my ($t) = grep {
+            $_->{alg} eq $want->{alg} && $_->{enc} eq $want->{enc}
+                && (!$want->{kid} || $_->{kid} eq $want->{kid})
+        } @{ $want->{nested} ? $fx->{nested} : $fx->{tokens} };
+        die "no JWE token for $row\n" unless $t;
+        (my $slug = $row) =~ s/[^\w+-]+/-/g;
+        my $file = "$out/tokens/jwe-$slug.txt";
+        open(my $tf, '>', $file) or die "$file: $!";
+        print $tf "$t->{token}\n";
+        close $tf;
+        $tokens{"jwe $row"} = $file;
+    }
+}
+# A nested row's raw crypto: the RSA-OAEP decryption, then the RS256 verification.
+if (defined $raw_ns{'jwe RSA-OAEP-256+A256GCM'} && defined $raw_ns{RS256}) {
+    $raw_ns{'jwe nested RSA-OAEP-256 RS256'} = $raw_ns{'jwe RSA-OAEP-256+A256GCM'} + $raw_ns{RS256};
+}
 
 # --- nginx -----------------------------------------------------------------------------------
 my $port = do {
@@ -168,6 +218,22 @@ http {
         }
         location = /jwt-small-cache {
             auth_jwt "bench"; auth_jwt_key_file $keys; $small
+            empty_gif;
+        }
+        location = /jwe {
+            auth_jwt "bench"; auth_jwt_type encrypted; auth_jwt_key_file $jwe_keys;
+            empty_gif;
+        }
+        location = /jwe-nocache {
+            auth_jwt "bench"; auth_jwt_type encrypted; auth_jwt_key_file $jwe_keys; $nocache
+            empty_gif;
+        }
+        location = /jwe-nested {
+            auth_jwt "bench"; auth_jwt_type nested; auth_jwt_key_file $jwe_keys;
+            empty_gif;
+        }
+        location = /jwe-nested-nocache {
+            auth_jwt "bench"; auth_jwt_type nested; auth_jwt_key_file $jwe_keys; $nocache
             empty_gif;
         }
     }
@@ -314,6 +380,19 @@ push @scenarios,
         'for reference: "return 401" with the garbage header, no auth_jwt'],
     ['baseline without header', '/none', undef, 200, undef,
         'for reference: no auth_jwt, no Authorization header'];
+# JWE: the same token again and again, through the cache (default) and with the cache off
+# (every request decrypts). Only the asymmetric operation counts as crypto: the AES work of
+# the symmetric rows, and the content decryption of all, is in their overhead.
+for my $row (sort keys %JWE_ROWS) {
+    my $path = $JWE_ROWS{$row}{nested} ? '/jwe-nested' : '/jwe';
+    my $raw  = defined $raw_ns{"jwe $row"} ? "jwe $row" : undef;
+    push @scenarios,
+        ["repeated JWE $row", $path, $tokens{"jwe $row"}, 200, undef,
+            'same encrypted token, verified-signature cache (default)'],
+        ["uncached JWE $row", "$path-nocache", $tokens{"jwe $row"}, 200, $raw,
+            'same encrypted token, cache off: every request decrypts'
+            . ($JWE_ROWS{$row}{nested} ? ' and verifies' : '')];
+}
 @scenarios = grep { $_->[0] =~ /^baseline( long)?$/ || $_->[0] =~ /$only/ } @scenarios if $only;
 
 # Checks every scenario's status first, then runs the rounds; keeps each scenario's run with

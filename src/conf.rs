@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyRing};
 use auth_jwt_core::remote::RemotePolicy;
+use auth_jwt_core::TokenType;
 
 use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::conf::Conf;
@@ -77,6 +78,8 @@ pub struct LocConf {
     pub key_stale: Option<u64>,
     /// `auth_jwt_key_refetch`.
     pub key_refetch: Option<RefetchSetting>,
+    /// `auth_jwt_type`; `None`: signed.
+    pub token_type: Option<TokenType>,
 }
 
 /// `auth_jwt_key_refetch interval | off;`
@@ -139,6 +142,9 @@ impl LocConf {
         if self.key_refetch.is_none() {
             self.key_refetch = parent.key_refetch;
         }
+        if self.token_type.is_none() {
+            self.token_type = parent.token_type;
+        }
         self.policy.inherit(&parent.policy);
     }
 
@@ -165,6 +171,11 @@ impl LocConf {
                 Some(RefetchSetting::Off) => None,
             },
         }
+    }
+
+    /// The kind of token accepted here (`auth_jwt_type`).
+    pub fn token_type(&self) -> TokenType {
+        self.token_type.unwrap_or_default()
     }
 }
 

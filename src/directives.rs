@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use auth_jwt_core::{
-    check_login_url, token_variable_in_key_file_name, valid_param_name, DEFAULT_LOGIN_PARAM,
+    check_login_url, token_variable_in_key_file_name, valid_param_name, TokenType,
+    DEFAULT_LOGIN_PARAM,
 };
 use ngx::ffi::{
     ngx_command_t, ngx_str_t, NGX_CONF_1MORE, NGX_CONF_2MORE, NGX_CONF_TAKE1, NGX_CONF_TAKE12,
@@ -26,7 +27,7 @@ use crate::variables::{field_value, FieldPath, Part};
 
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 13] = [
+pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 14] = [
     command(
         ngx_string!("auth_jwt"),
         ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12,
@@ -86,6 +87,11 @@ pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 13] = [
         ngx_string!("auth_jwt_key_refetch"),
         ANY_LEVEL | NGX_CONF_TAKE1,
         &(set_key_refetch as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_type"),
+        ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE1,
+        &(set_token_type as DirectiveFn),
     ),
     ngx_command_t::empty(),
 ];
@@ -373,5 +379,17 @@ fn add_field_variable(d: &mut Directive, part: Part) -> Result<(), ConfError> {
     }
     // A second definition of the same variable fails here, with nginx's own message.
     variables::add(&mut d.conf, &var_name, FieldPath { part, names: path }, field_value)?;
+    Ok(())
+}
+
+/// `auth_jwt_type signed | encrypted | nested;`
+fn set_token_type(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> {
+    if conf.token_type.is_some() {
+        return Err(ConfError::Duplicate);
+    }
+    // NGX_CONF_TAKE1: args holds the directive name and one value.
+    let value = d.args()[1];
+    conf.token_type =
+        Some(TokenType::from_name(value.as_bytes()).ok_or_else(|| invalid("value", &value))?);
     Ok(())
 }

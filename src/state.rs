@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use auth_jwt_core::remote::FetchId;
-use auth_jwt_core::{JwtStatus, TokenFields};
+use auth_jwt_core::{JwtStatus, TokenFields, TokenType};
 use ngx::http::Request;
 
 use crate::conf::LocConf;
@@ -73,6 +73,8 @@ pub struct ReuseKey {
     /// no set); all 0 where no key directive applies.
     pub generations: [u64; MAX_REUSE_SOURCES],
     pub leeway_secs: u64,
+    /// `auth_jwt_type`: a nested token's verdict must not serve a signed location.
+    pub token_type: TokenType,
 }
 
 /// Most key sources of a location whose verdict can be reused (more is rare: such locations

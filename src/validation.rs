@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use auth_jwt_core::{
-    bearer_token, Clock, Jws, Limits, SourceKeys, TokenFields, Validator, Verdict,
+    bearer_token, Clock, Limits, SourceKeys, TokenFields, TokenType, Validator, Verdict, Verified,
 };
 use ngx::ffi::ngx_time;
 use ngx::http::Request;
@@ -44,9 +44,10 @@ pub fn validate_with_remote(
     let sources = sources.as_deref();
     let clock = Clock { now: ngx_time(), leeway_secs: conf.leeway_secs() };
     // The ACCESS phase runs again after an internal redirect (an index file, `try_files`,
-    // `error_page`): the same token with the same keys and leeway keeps its verdict.
+    // `error_page`): the same token with the same keys, leeway and token type keeps its
+    // verdict.
     let state = RequestState::find(request);
-    let reuse = state.and_then(|_| reuse_key(token, sources, clock.leeway_secs));
+    let reuse = state.and_then(|_| reuse_key(token, sources, clock.leeway_secs, conf.token_type()));
     if let (Some(state), Some(key)) = (state, &reuse) {
         if let Some(fields) = state.reusable(key) {
             let verdict = match fields.check_time(clock.now, clock.leeway_secs) {
@@ -57,7 +58,8 @@ pub fn validate_with_remote(
         }
     }
     let cached = worker::with(|worker| {
-        let mut validator = Validator::new(clock, Limits::default());
+        let mut validator =
+            Validator::new(clock, Limits::default()).with_token_type(conf.token_type());
         let Some(cache) = worker.cache(conf.verify_cache) else {
             return validator.validate(token, sources, keep);
         };
@@ -68,8 +70,10 @@ pub fn validate_with_remote(
             Rc::new(fields)
         })
     });
-    let verdict = cached
-        .unwrap_or_else(|| Validator::new(clock, Limits::default()).validate(token, sources, keep));
+    let verdict = cached.unwrap_or_else(|| {
+        let validator = Validator::new(clock, Limits::default());
+        validator.with_token_type(conf.token_type()).validate(token, sources, keep)
+    });
     if let (Some(state), Some(key), Verdict::Valid(fields)) = (state, reuse, &verdict) {
         state.remember_validated(key, Rc::clone(fields));
     }
@@ -78,7 +82,12 @@ pub fn validate_with_remote(
 
 /// What a verdict for `token` depends on besides the clock; `None` where it cannot be told
 /// (a key source that is not ready, or too many sources).
-fn reuse_key(token: &[u8], sources: Option<&[SourceKeys]>, leeway_secs: u64) -> Option<ReuseKey> {
+fn reuse_key(
+    token: &[u8],
+    sources: Option<&[SourceKeys]>,
+    leeway_secs: u64,
+    token_type: TokenType,
+) -> Option<ReuseKey> {
     let mut generations = [0; MAX_REUSE_SOURCES];
     let sources = sources.unwrap_or_default();
     if sources.len() > MAX_REUSE_SOURCES {
@@ -93,10 +102,11 @@ fn reuse_key(token: &[u8], sources: Option<&[SourceKeys]>, leeway_secs: u64) -> 
         token_len: token.len(),
         generations,
         leeway_secs,
+        token_type,
     })
 }
 
-fn keep(jws: Jws) -> Rc<TokenFields> {
+fn keep(jws: Verified) -> Rc<TokenFields> {
     Rc::new(jws.into_fields())
 }
 

@@ -199,7 +199,7 @@ auth_jwt: rejected token: token does not consist of three dot-separated parts
 
 
 
-=== TEST 6: malformed: five parts (a JWE) is not accepted
+=== TEST 6: five parts (a JWE) is the wrong type for a signed location
 --- config eval: $::conf
 --- log_level: info
 --- more_headers eval
@@ -210,7 +210,7 @@ GET /t
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-auth_jwt: rejected token: encrypted tokens (JWE) are not supported here
+auth_jwt: rejected token: encrypted token where auth_jwt_type is signed
 --- no_error_log eval
 [main::secret_parts($::t{five_parts}), '[error]']
 

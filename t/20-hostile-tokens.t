@@ -1769,7 +1769,7 @@ GET /t
 --- response_headers
 WWW-Authenticate: Bearer realm="api", error="invalid_token"
 --- error_log
-rejected token: encrypted tokens (JWE) are not supported here
+rejected token: encrypted token where auth_jwt_type is signed
 --- no_error_log
 [alert]
 [crit]

@@ -8,7 +8,7 @@ use FindBin ();
 
 my @files = sort glob("$FindBin::Bin/../nginx-conf/*.conf");
 plan tests => 1 + 2 * @files;
-ok(@files >= 9, 'nginx-conf/ has the examples') or diag("found: @files");
+ok(@files >= 13, 'nginx-conf/ has the examples') or diag("found: @files");
 
 for my $file (@files) {
     my ($ok, $output) = nginx_test_config($file);

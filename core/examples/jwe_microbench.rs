@@ -3,8 +3,11 @@
 //! key operation in aws-lc-rs.
 //!
 //! ```sh
-//! cargo run --release -p auth-jwt-core --example jwe_microbench
+//! cargo run --release -p auth-jwt-core --example jwe_microbench [-- --csv]
 //! ```
+//!
+//! `--csv` prints `case,parse_ns,decrypt_ns,raw_keyop_ns` (empty where there is no
+//! asymmetric operation), which bench/run hands to bench/bench.pl for its JWE rows.
 //!
 //! Tokens and keys are minted by jwcrypto (`core/tests/jwe/mint.py`, needs `pip install
 //! jwcrypto`), not by our code. Columns, nanoseconds per operation (best ~2 ms batch):
@@ -53,10 +56,15 @@ fn main() {
         all["keys"]["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid).unwrap().clone()
     };
 
-    println!(
-        "{:<24} {:>9} {:>10} {:>10} {:>9}   (ns per op, best batch)",
-        "case", "parse", "decrypt", "raw_keyop", "overhead"
-    );
+    let csv = std::env::args().any(|a| a == "--csv");
+    if csv {
+        println!("case,parse_ns,decrypt_ns,raw_keyop_ns");
+    } else {
+        println!(
+            "{:<24} {:>9} {:>10} {:>10} {:>9}   (ns per op, best batch)",
+            "case", "parse", "decrypt", "raw_keyop", "overhead"
+        );
+    }
     for (label, alg, enc, kid) in CASES {
         let token = if alg.is_empty() {
             all["special"]["p2c_10000"].as_str().unwrap().to_owned()
@@ -81,6 +89,11 @@ fn main() {
             "ECDH-ES+A256KW" => Some(raw_ecdh(&key(kid), token, budget)),
             _ => None,
         };
+        if csv {
+            let raw = raw_ns.map(|raw| format!("{raw:.0}")).unwrap_or_default();
+            println!("{label},{parse_ns:.0},{decrypt_ns:.0},{raw}");
+            continue;
+        }
         let (raw, overhead) = match raw_ns {
             Some(raw) => (format!("{raw:.0}"), format!("{:.0}", decrypt_ns - raw)),
             None => ("-".to_owned(), "-".to_owned()),

@@ -3,9 +3,11 @@
 //! and a public-key operation.
 //!
 //! What is cached, and why that is safe:
-//! - Only the fact "these exact token bytes carry a valid signature by this key set": an entry
-//!   is made after [`verify_signature`] succeeded, never for a failure.
-//! - The key is the whole token, the [`KeySet::generation`] and the parse [`Limits`]. A key
+//! - Only the fact "these exact token bytes are authentic with this key set": an entry is made
+//!   after the signature verified (or, for an encrypted token, after it was decrypted and any
+//!   enclosed signature verified), never for a failure.
+//! - The key is the whole token, the [`KeySet::generation`], the parse [`Limits`] and the
+//!   [`TokenType`] it was validated as. A key
 //!   rotation makes a new key set with a new generation, so it can never meet an old result.
 //!   A lookup compares the full token bytes (in constant time): the hash only finds the slot,
 //!   so a hash collision can cost a miss, never validate another token. The hash is a fast
@@ -29,7 +31,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
-use crate::claims::TimeBounds;
+use serde_json::{Map, Value};
+
+use crate::authenticate::TokenType;
+use crate::claims::{check_time, TimeBounds};
 use crate::error::Rejection;
 use crate::jwk::KeySet;
 use crate::token::Jws;
@@ -62,6 +67,7 @@ struct Slot<V> {
     hash: u64,
     generation: u64,
     limits: Limits,
+    token_type: TokenType,
     token: Box<[u8]>,
     bounds: TimeBounds,
     value: V,
@@ -81,6 +87,26 @@ pub struct CacheStats {
 /// A lookup that missed, carrying the hash for the insert that may follow.
 struct Miss {
     hash: u64,
+}
+
+/// What an entry is valid for, besides the token bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scope {
+    /// [`KeySet::generation`] of the keys the token was checked with.
+    pub(crate) generation: u64,
+    pub(crate) limits: Limits,
+    pub(crate) token_type: TokenType,
+}
+
+/// A token found authentic by a full check: its claims give the times every hit checks.
+pub(crate) trait Authentic {
+    fn claims(&self) -> &Map<String, Value>;
+}
+
+impl Authentic for Jws<'_> {
+    fn claims(&self) -> &Map<String, Value> {
+        Jws::claims(self)
+    }
 }
 
 impl<V: Clone> VerifiedCache<V> {
@@ -132,30 +158,24 @@ impl<V: Clone> VerifiedCache<V> {
         word_hash(self.seed ^ generation, token)
     }
 
-    /// The entry of `token` verified with the key set `generation` under `limits`;
-    /// `Err(Miss)` otherwise.
-    fn lookup(
-        &mut self,
-        token: &[u8],
-        generation: u64,
-        limits: &Limits,
-    ) -> Result<(TimeBounds, &V), Miss> {
-        let hash = self.hash(generation, token);
-        self.lookup_hashed(hash, token, generation, limits)
+    /// The entry of `token` checked in `scope`; `Err(Miss)` otherwise.
+    fn lookup(&mut self, token: &[u8], scope: Scope) -> Result<(TimeBounds, &V), Miss> {
+        let hash = self.hash(scope.generation, token);
+        self.lookup_hashed(hash, token, scope)
     }
 
     fn lookup_hashed(
         &mut self,
         hash: u64,
         token: &[u8],
-        generation: u64,
-        limits: &Limits,
+        scope: Scope,
     ) -> Result<(TimeBounds, &V), Miss> {
         let found = self.index.get(&hash).and_then(|&i| self.slots.get_mut(i as usize));
         match found {
             Some(slot)
-                if slot.generation == generation
-                    && slot.limits == *limits
+                if slot.generation == scope.generation
+                    && slot.limits == scope.limits
+                    && slot.token_type == scope.token_type
                     && constant_time_eq(&slot.token, token) =>
             {
                 slot.referenced = true;
@@ -169,23 +189,16 @@ impl<V: Clone> VerifiedCache<V> {
         }
     }
 
-    /// Records that `token` verified with the key set `generation`.
-    fn insert(
-        &mut self,
-        miss: Miss,
-        token: &[u8],
-        generation: u64,
-        limits: &Limits,
-        bounds: TimeBounds,
-        value: V,
-    ) {
+    /// Records that `token` is authentic in `scope`.
+    fn insert(&mut self, miss: Miss, token: &[u8], scope: Scope, bounds: TimeBounds, value: V) {
         if token.len() > MAX_CACHED_TOKEN_BYTES {
             return;
         }
         let slot = Slot {
             hash: miss.hash,
-            generation,
-            limits: *limits,
+            generation: scope.generation,
+            limits: scope.limits,
+            token_type: scope.token_type,
             token: token.into(),
             bounds,
             value,
@@ -248,25 +261,47 @@ impl<V: Clone> VerifiedCache<V> {
         limits: &Limits,
         keep: impl FnOnce(Jws<'t>) -> V,
     ) -> Result<V, Rejection> {
-        let (Some(keys), true) = (keys, self.capacity > 0) else {
-            return crate::validate(token, keys, now, leeway_secs, limits).map(keep);
+        let Some(keys) = keys else {
+            return crate::validate(token, None, now, leeway_secs, limits).map(keep);
         };
-        let generation = keys.generation();
-        let miss = match self.lookup(token, generation, limits) {
+        let scope =
+            Scope { generation: keys.generation(), limits: *limits, token_type: TokenType::Signed };
+        // Times before the signature, as in the full path: a token refused by its times is
+        // neither verified nor cached.
+        let authenticate = || {
+            let jws = Jws::parse(token, limits)?;
+            check_time(jws.claims(), now, leeway_secs)?;
+            verify_signature(&jws, Some(keys))?;
+            Ok(jws)
+        };
+        self.validate_in(token, scope, (now, leeway_secs), authenticate, keep)
+    }
+
+    /// The general form of [`VerifiedCache::validate`], for any kind of token: a hit checks
+    /// only the times; a miss runs `authenticate` (the caller's full check of the token, its
+    /// times included), keeps its value and caches both when it succeeded.
+    pub(crate) fn validate_in<A: Authentic>(
+        &mut self,
+        token: &[u8],
+        scope: Scope,
+        (now, leeway_secs): (i64, u64),
+        authenticate: impl FnOnce() -> Result<A, Rejection>,
+        keep: impl FnOnce(A) -> V,
+    ) -> Result<V, Rejection> {
+        if self.capacity == 0 {
+            return authenticate().map(keep);
+        }
+        let miss = match self.lookup(token, scope) {
             Ok((bounds, value)) => {
                 let value = value.clone();
                 return bounds.check(now, leeway_secs).map(|()| value);
             }
             Err(miss) => miss,
         };
-        let jws = Jws::parse(token, limits)?;
-        // Times before the signature, as in the full path: a token refused by its times is
-        // neither verified nor cached.
-        let bounds = TimeBounds::from_claims(jws.claims())?;
-        bounds.check(now, leeway_secs)?;
-        verify_signature(&jws, Some(keys))?;
-        let value = keep(jws);
-        self.insert(miss, token, generation, limits, bounds, value.clone());
+        let authentic = authenticate()?;
+        let bounds = TimeBounds::from_claims(authentic.claims())?;
+        let value = keep(authentic);
+        self.insert(miss, token, scope, bounds, value.clone());
         Ok(value)
     }
 }
@@ -510,19 +545,23 @@ mod tests {
         let limits = Limits::default();
         let mut cache: VerifiedCache = VerifiedCache::new(8);
         let good = token(1, r#"{"sub":"a"}"#);
-        let miss = cache.lookup(&good, keys.generation(), &limits).unwrap_err();
-        cache.insert(miss, &good, keys.generation(), &limits, TimeBounds::default(), ());
+        let scope = Scope { generation: keys.generation(), limits, token_type: TokenType::Signed };
+        let miss = cache.lookup(&good, scope).unwrap_err();
+        cache.insert(miss, &good, scope, TimeBounds::default(), ());
         // Another token (same length, one byte changed) presented under the good token's hash.
         let mut other = good.clone();
         let last = other.len() - 5;
         other[last] ^= 1;
         let hash = cache.hash(keys.generation(), &good);
-        assert!(cache.lookup_hashed(hash, &other, keys.generation(), &limits).is_err());
-        assert!(cache.lookup_hashed(hash, &good[..10], keys.generation(), &limits).is_err());
-        assert!(cache.lookup_hashed(hash, &good, keys.generation() + 1, &limits).is_err());
-        let stricter = Limits { max_json_depth: 2, ..limits };
-        assert!(cache.lookup_hashed(hash, &good, keys.generation(), &stricter).is_err());
-        assert!(cache.lookup_hashed(hash, &good, keys.generation(), &limits).is_ok());
+        assert!(cache.lookup_hashed(hash, &other, scope).is_err());
+        assert!(cache.lookup_hashed(hash, &good[..10], scope).is_err());
+        let newer = Scope { generation: keys.generation() + 1, ..scope };
+        assert!(cache.lookup_hashed(hash, &good, newer).is_err());
+        let stricter = Scope { limits: Limits { max_json_depth: 2, ..limits }, ..scope };
+        assert!(cache.lookup_hashed(hash, &good, stricter).is_err());
+        let nested = Scope { token_type: TokenType::Nested, ..scope };
+        assert!(cache.lookup_hashed(hash, &good, nested).is_err());
+        assert!(cache.lookup_hashed(hash, &good, scope).is_ok());
     }
 
     #[test]

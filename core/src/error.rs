@@ -71,7 +71,7 @@ impl fmt::Display for Part {
 
 /// Why a token was refused.
 ///
-/// [`Rejection::status`] groups the variants into the six `$jwt_status` outcomes of a token; the
+/// [`Rejection::status`] groups the variants into the `$jwt_status` outcomes of a token; the
 /// `Display` text is the detailed reason for the log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -79,7 +79,8 @@ pub enum Rejection {
     #[error("token is longer than {limit} bytes")]
     TooLong { limit: usize },
 
-    #[error("encrypted tokens (JWE) are not supported here")]
+    /// A token of the JWE shape (five parts) where a JWS is expected.
+    #[error("encrypted token where auth_jwt_type is signed")]
     Encrypted,
 
     #[error("token does not consist of three dot-separated parts")]
@@ -144,6 +145,14 @@ pub enum Rejection {
 
     #[error("token is not valid yet, becomes valid in {wait} s")]
     NotYetValid { wait: u64 },
+
+    /// An encrypted token (JWE) was refused; its own message says why.
+    #[error("{0}")]
+    Jwe(crate::jwe::JweError),
+
+    /// The token is not of the kind `auth_jwt_type` asks for.
+    #[error("{got} token where auth_jwt_type is {expected}")]
+    WrongType { got: crate::TokenType, expected: crate::TokenType },
 }
 
 fn kid_phrase(kid: Option<&str>) -> String {
@@ -155,7 +164,7 @@ fn kid_phrase(kid: Option<&str>) -> String {
 
 impl Rejection {
     /// The `$jwt_status` outcome of this rejection: one of `malformed`, `unsupported_alg`,
-    /// `no_key`, `bad_signature`, `expired`, `not_yet_valid`.
+    /// `no_key`, `bad_signature`, `expired`, `not_yet_valid`, `decrypt_failed`, `wrong_type`.
     #[must_use]
     pub fn status(&self) -> JwtStatus {
         match self {
@@ -166,8 +175,9 @@ impl Rejection {
             Rejection::BadSignature => JwtStatus::BadSignature,
             Rejection::Expired { .. } => JwtStatus::Expired,
             Rejection::NotYetValid { .. } => JwtStatus::NotYetValid,
+            Rejection::Encrypted | Rejection::WrongType { .. } => JwtStatus::WrongType,
+            Rejection::Jwe(error) => JwtStatus::of_jwe(error),
             Rejection::TooLong { .. }
-            | Rejection::Encrypted
             | Rejection::PartCount
             | Rejection::EmptyPart(_)
             | Rejection::Base64 { .. }
@@ -224,6 +234,10 @@ pub enum KeySetError {
 
     #[error("no usable keys: all {0} skipped")]
     NoUsableKeys(usize),
+
+    /// A key meant for decryption (JWE) is broken; the message names it.
+    #[error("{0}")]
+    Decryption(crate::jwe::DecryptionKeyError),
 
     /// `index` counts from 1 in file order; `kid` is already escaped.
     #[error("key {index}{}: {problem}", kid_suffix(.kid.as_deref()))]

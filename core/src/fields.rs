@@ -27,12 +27,26 @@ use serde_json::{Map, Value};
 pub struct TokenFields {
     header: Map<String, Value>,
     claims: Map<String, Value>,
+    /// For a nested token, the enclosed JWS in compact form: what `$jwt_payload` shows.
+    enclosed_token: Option<String>,
 }
 
 impl TokenFields {
     #[must_use]
     pub fn new(header: Map<String, Value>, claims: Map<String, Value>) -> Self {
-        TokenFields { header, claims }
+        TokenFields { header, claims, enclosed_token: None }
+    }
+
+    /// The fields of a nested token, whose `$jwt_payload` is the enclosed JWS `token`
+    /// (NGINX Plus: "for nested tokens returns the enclosed JWS token").
+    #[must_use]
+    pub fn with_enclosed_token(mut self, token: String) -> Self {
+        self.enclosed_token = Some(token);
+        self
+    }
+
+    pub(crate) fn claims(&self) -> &Map<String, Value> {
+        &self.claims
     }
 
     /// Releases spare capacity, for fields kept beyond one request (the verified-signature
@@ -42,6 +56,9 @@ impl TokenFields {
         // copied) into a map sized by the iterator's exact length.
         self.header = std::mem::take(&mut self.header).into_iter().collect();
         self.claims = std::mem::take(&mut self.claims).into_iter().collect();
+        if let Some(token) = &mut self.enclosed_token {
+            token.shrink_to_fit();
+        }
     }
 
     /// The rendered JOSE header member at `path` (see [`lookup`] and [`render`]).
@@ -69,9 +86,13 @@ impl TokenFields {
         crate::claims::check_time(&self.claims, now, leeway_secs)
     }
 
-    /// The whole claims set as compact JSON, members in token order (`$jwt_payload`).
+    /// `$jwt_payload`: the whole claims set as compact JSON, members in token order; for a
+    /// nested token, the enclosed JWS.
     #[must_use]
     pub fn payload(&self) -> String {
+        if let Some(token) = &self.enclosed_token {
+            return token.clone();
+        }
         // Serializing a map of strings and JSON values cannot fail.
         escape_del(serde_json::to_string(&self.claims).unwrap_or_default())
     }

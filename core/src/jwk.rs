@@ -7,7 +7,8 @@
 //!   the file: unknown `kty`, `crv` or `alg` (RFC 7517 §5), `use` other than `"sig"`,
 //!   `key_ops` without `"verify"`, and a JWE `alg` such as `RSA-OAEP` (IdPs publish encryption
 //!   keys next to signing keys). These checks come before the key material is read, so a
-//!   skipped key cannot fail the file.
+//!   skipped key cannot fail the file. The same bytes are read for JWE decryption keys too
+//!   (`encryption_keys.rs`), which the set carries.
 //! - Everything else that is wrong with a key fails the whole set, like NGINX Plus does.
 //! - Several keys may share a `kid` (an IdP's signing and encryption key often do); all of them
 //!   are candidates for a token with that `kid`, tried in file order.
@@ -26,8 +27,10 @@ use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
 use crate::backend::{HmacSecret, PublicKey};
 use crate::base64url;
 use crate::ed25519;
+use crate::encryption_keys;
 use crate::error::{escape, KeyProblem, KeySetError};
 use crate::json::{self, JsonError};
+use crate::jwe::DecryptionKeys;
 use crate::kid_index::KidIndex;
 use crate::MAX_KEY_FILE_BYTES;
 
@@ -118,6 +121,8 @@ impl Material {
 #[derive(Clone)]
 pub struct KeySet {
     keys: Vec<Jwk>,
+    /// The file's JWE decryption keys (see `encryption_keys.rs`).
+    decryption: DecryptionKeys,
     skipped: Vec<String>,
     warnings: Vec<String>,
     /// See [`KeySet::generation`].
@@ -189,8 +194,10 @@ impl KeySet {
                 Err(problem) => return Err(KeySetError::Key { index, kid: shown_kid, problem }),
             }
         }
-        if set.keys.is_empty() {
-            return Err(KeySetError::NoUsableKeys(set.skipped.len()));
+        set.decryption = encryption_keys::decryption_keys(bytes)?;
+        set.skipped = encryption_keys::ignored_by_both(set.skipped, &set.decryption);
+        if set.keys.is_empty() && set.decryption.is_empty() {
+            return Err(KeySetError::NoUsableKeys(entries.len()));
         }
         set.reindex();
         Ok(set)
@@ -201,6 +208,7 @@ impl KeySet {
     pub fn empty() -> KeySet {
         KeySet {
             keys: Vec::new(),
+            decryption: DecryptionKeys::empty(),
             skipped: Vec::new(),
             warnings: Vec::new(),
             generation: next_generation(),
@@ -212,6 +220,7 @@ impl KeySet {
     /// their order, which is the order they are tried in.
     pub fn extend(&mut self, other: KeySet) {
         self.keys.extend(other.keys);
+        self.decryption.extend(other.decryption);
         self.skipped.extend(other.skipped);
         self.warnings.extend(other.warnings);
         self.generation = next_generation();
@@ -220,6 +229,12 @@ impl KeySet {
 
     fn reindex(&mut self) {
         self.index = KidIndex::build(self.keys.iter().map(|key| key.kid.as_deref()));
+    }
+
+    /// The JWE decryption keys of the set (possibly none).
+    #[must_use]
+    pub fn decryption_keys(&self) -> &DecryptionKeys {
+        &self.decryption
     }
 
     /// An identity of this set's content, unique within the process: every set built or
@@ -297,7 +312,11 @@ impl fmt::Debug for KeySet {
                 format!("{kty} kid={kid} alg={alg}")
             })
             .collect();
-        f.debug_struct("KeySet").field("keys", &keys).field("skipped", &self.skipped).finish()
+        f.debug_struct("KeySet")
+            .field("keys", &keys)
+            .field("decryption", &self.decryption)
+            .field("skipped", &self.skipped)
+            .finish()
     }
 }
 

@@ -9,7 +9,9 @@
 //! Module map: `base64url` (strict decoding), `json` (duplicate and depth limits), `token`
 //! (compact JWS, Bearer header), `algorithm`, `jwk` (key sets), `verify`, `claims` (time),
 //! `fields` (claims and header members as variable values), `login` (login redirect URL),
-//! `status` (`$jwt_status` values), `cache` (verified-signature cache), `pipeline` (the order of
+//! `status` (`$jwt_status` values), `cache` (verified-signature cache), `authenticate` (the
+//! token type of a location; signature or decryption), `encryption_keys` (a key file's JWE
+//! keys), `pipeline` (the order of
 //! checks and the cache-or-full choice: the module's one entry point), `error`, `keystore`
 //! (key files and per-level key sets that change at run time) and `watch` (the background
 //! thread that reloads changed key files).
@@ -17,11 +19,13 @@
 #![forbid(unsafe_code)]
 
 mod algorithm;
+mod authenticate;
 mod backend;
 mod base64url;
 mod cache;
 mod claims;
 mod ed25519;
+mod encryption_keys;
 mod error;
 mod fields;
 mod json;
@@ -39,6 +43,7 @@ mod verify;
 pub mod watch;
 
 pub use algorithm::Algorithm;
+pub use authenticate::{TokenType, Verified};
 pub use cache::{
     validate_cached, CacheStats, VerifiedCache, DEFAULT_CACHE_ENTRIES, MAX_CACHED_TOKEN_BYTES,
 };

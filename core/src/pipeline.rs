@@ -23,13 +23,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cache::VerifiedCache;
+use crate::authenticate::{authenticate, parse, TokenType, Verified};
+use serde_json::{Map, Value};
+
+use crate::cache::{Scope, VerifiedCache};
 use crate::claims::check_time;
 use crate::error::{escape_name, Rejection};
 use crate::jwk::KeySet;
 use crate::status::JwtStatus;
-use crate::token::Jws;
-use crate::verify::{verify_signature, verify_signature_any};
 use crate::Limits;
 
 /// Where a key set comes from, as the log names it.
@@ -132,6 +133,7 @@ impl<V> Verdict<V> {
 pub struct Validator<'c, V> {
     clock: Clock,
     limits: Limits,
+    token_type: TokenType,
     cache: Option<&'c mut VerifiedCache<V>>,
 }
 
@@ -139,7 +141,15 @@ impl<'c, V: Clone> Validator<'c, V> {
     /// A validator without a cache: every token is verified in full.
     #[must_use]
     pub fn new(clock: Clock, limits: Limits) -> Validator<'c, V> {
-        Validator { clock, limits, cache: None }
+        Validator { clock, limits, token_type: TokenType::Signed, cache: None }
+    }
+
+    /// Accepts tokens of `token_type` (`auth_jwt_type`; the default is signed) and refuses
+    /// the other kinds.
+    #[must_use]
+    pub fn with_token_type(mut self, token_type: TokenType) -> Validator<'c, V> {
+        self.token_type = token_type;
+        self
     }
 
     /// Uses `cache` where the location's keys allow it (one ready key set).
@@ -151,7 +161,11 @@ impl<'c, V: Clone> Validator<'c, V> {
 
     /// The verdict for `token` against the location's key sources. `sources` is `None` when no
     /// key directive applies: like NGINX Plus, signatures are then not verified (the token is
-    /// still parsed, which refuses `alg: none`, and its times are checked).
+    /// still parsed, which refuses `alg: none`, and its times are checked); an encrypted token
+    /// then has no key to be decrypted with (`no_key`).
+    ///
+    /// An encrypted or nested token is decrypted with the union of the sources' decryption
+    /// keys; the signature of a nested token's JWS is verified with their signing keys.
     ///
     /// `keep` turns a token that validated in full into the caller's value (the nginx module
     /// keeps the decoded fields for its variables); the cache keeps that value with the entry
@@ -160,50 +174,51 @@ impl<'c, V: Clone> Validator<'c, V> {
         &mut self,
         token: &'t [u8],
         sources: Option<&[SourceKeys]>,
-        keep: impl FnOnce(Jws<'t>) -> V,
+        keep: impl FnOnce(Verified<'t>) -> V,
     ) -> Verdict<V> {
         let Clock { now, leeway_secs } = self.clock;
+        let (limits, token_type) = (self.limits, self.token_type);
         if let (Some([SourceKeys::Ready(keys)]), Some(cache)) = (sources, self.cache.as_mut()) {
-            return match cache.validate(token, Some(keys), now, leeway_secs, &self.limits, keep) {
+            let scope = Scope { generation: keys.generation(), limits, token_type };
+            let sets = [&**keys];
+            let times = |claims: &Map<String, Value>| check_time(claims, now, leeway_secs);
+            let full =
+                || authenticate(parse(token, &limits, token_type)?, Some(&sets), &limits, &times);
+            return match cache.validate_in(token, scope, (now, leeway_secs), full, keep) {
                 Ok(value) => Verdict::Valid(value),
                 Err(rejection) => Verdict::Rejected(rejection),
             };
         }
-        let jws = match Jws::parse(token, &self.limits) {
-            Ok(jws) => jws,
+        let parsed = match parse(token, &limits, token_type) {
+            Ok(parsed) => parsed,
             Err(rejection) => return Verdict::Rejected(rejection),
         };
         // Keys second: a source that is broken or not fetched yet decides before the token's
-        // claims do (a 500 or a fetch, as in NGINX Plus).
-        let mut sets = Vec::new();
-        if let Some(sources @ [_, _, ..]) = sources {
-            for (index, source) in sources.iter().enumerate() {
-                match source {
-                    SourceKeys::Ready(keys) => sets.push(&**keys),
-                    SourceKeys::Unusable(error) => return Verdict::KeysUnusable(error.clone()),
-                    SourceKeys::Pending => return Verdict::NeedKeys(index),
-                }
+        // claims do (a 500 or a fetch, as in NGINX Plus). One ready set, the common case, needs
+        // no allocation.
+        let (one, mut many);
+        let sets: Option<&[&KeySet]> = match sources {
+            None => None,
+            Some([SourceKeys::Ready(keys)]) => {
+                one = [&**keys];
+                Some(&one)
             }
-        }
-        let single = match sources {
-            Some([SourceKeys::Unusable(error)]) => return Verdict::KeysUnusable(error.clone()),
-            Some([SourceKeys::Pending]) => return Verdict::NeedKeys(0),
-            Some([SourceKeys::Ready(keys)]) => Some(&**keys),
-            _ => None,
+            Some(sources) => {
+                many = Vec::with_capacity(sources.len());
+                for (index, source) in sources.iter().enumerate() {
+                    match source {
+                        SourceKeys::Ready(keys) => many.push(&**keys),
+                        SourceKeys::Unusable(error) => return Verdict::KeysUnusable(error.clone()),
+                        SourceKeys::Pending => return Verdict::NeedKeys(index),
+                    }
+                }
+                Some(&many)
+            }
         };
-        // Times third, signature last: an expired or not yet valid token is refused without a
-        // public-key operation, so a flood of them costs no crypto (a forged one is then
-        // reported as expired: refused either way).
-        if let Err(rejection) = check_time(jws.claims(), now, leeway_secs) {
-            return Verdict::Rejected(rejection);
-        }
-        let verified = match (sources, single) {
-            (None, _) => verify_signature(&jws, None),
-            (Some(_), Some(keys)) => verify_signature(&jws, Some(keys)),
-            (Some(_), None) => verify_signature_any(&jws, &sets),
-        };
-        match verified {
-            Ok(()) => Verdict::Valid(keep(jws)),
+        // Times third, before any signature is verified (see `authenticate`).
+        let times = |claims: &Map<String, Value>| check_time(claims, now, leeway_secs);
+        match authenticate(parsed, sets, &limits, &times) {
+            Ok(verified) => Verdict::Valid(keep(verified)),
             Err(rejection) => Verdict::Rejected(rejection),
         }
     }

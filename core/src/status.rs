@@ -32,11 +32,16 @@ pub enum JwtStatus {
     KeyError,
     /// The keys of an `auth_jwt_key_request` could not be fetched (the request got 500).
     KeyFetchError,
+    /// An encrypted token could not be decrypted: the one outcome of every key-dependent
+    /// decryption failure (wrong key, bad tag, bad padding, failed key unwrap).
+    DecryptFailed,
+    /// The token is not of the kind `auth_jwt_type` asks for (signed, encrypted, nested).
+    WrongType,
 }
 
 impl JwtStatus {
     /// Every value, in documentation order.
-    pub const ALL: [JwtStatus; 11] = [
+    pub const ALL: [JwtStatus; 13] = [
         JwtStatus::Ok,
         JwtStatus::Missing,
         JwtStatus::Malformed,
@@ -48,6 +53,8 @@ impl JwtStatus {
         JwtStatus::RequireFailed,
         JwtStatus::KeyError,
         JwtStatus::KeyFetchError,
+        JwtStatus::DecryptFailed,
+        JwtStatus::WrongType,
     ];
 
     /// The word `$jwt_status` shows.
@@ -65,7 +72,15 @@ impl JwtStatus {
             JwtStatus::RequireFailed => "require_failed",
             JwtStatus::KeyError => "key_error",
             JwtStatus::KeyFetchError => "key_fetch_error",
+            JwtStatus::DecryptFailed => "decrypt_failed",
+            JwtStatus::WrongType => "wrong_type",
         }
+    }
+
+    /// The status of a refused encrypted token: the word its error kind names.
+    pub(crate) fn of_jwe(error: &crate::jwe::JweError) -> JwtStatus {
+        let kind = error.kind();
+        JwtStatus::ALL.into_iter().find(|s| s.as_str() == kind).unwrap_or(JwtStatus::Malformed)
     }
 }
 
@@ -96,6 +111,13 @@ mod tests {
             Rejection::BadSignature,
             Rejection::Expired { ago: 1 },
             Rejection::NotYetValid { wait: 1 },
+            Rejection::Jwe(crate::jwe::JweError::DecryptFailed),
+            Rejection::Jwe(crate::jwe::JweError::Zip),
+            Rejection::Jwe(crate::jwe::JweError::PartCount),
+            Rejection::WrongType {
+                got: crate::TokenType::Signed,
+                expected: crate::TokenType::Nested,
+            },
         ];
         for r in rejections {
             assert!(JwtStatus::ALL.contains(&r.status()), "{r:?}");
@@ -111,6 +133,9 @@ mod tests {
         assert_eq!(status(Rejection::Expired { ago: 0 }), JwtStatus::Expired);
         assert_eq!(status(Rejection::NotYetValid { wait: 0 }), JwtStatus::NotYetValid);
         assert_eq!(status(Rejection::PartCount), JwtStatus::Malformed);
+        assert_eq!(status(Rejection::Encrypted), JwtStatus::WrongType);
+        let decrypt_failed = Rejection::Jwe(crate::jwe::JweError::DecryptFailed);
+        assert_eq!(status(decrypt_failed), JwtStatus::DecryptFailed);
     }
 
     #[test]

@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 use auth_jwt_core::{
-    bearer_token, validate, Clock, Jws, KeySet, Limits, SourceKeys, TokenFields, Validator,
-    Verdict, VerifiedCache,
+    bearer_token, validate, Clock, KeySet, Limits, SourceKeys, TokenFields, Validator, Verdict,
+    Verified, VerifiedCache,
 };
 
 use common::*;
@@ -521,12 +521,13 @@ fn cases() -> Vec<Case> {
         ("two parts", format!("{h}.{p}")),
         ("four parts", format!("{h}.{p}.{s}.{s}")),
         ("four parts, last empty", format!("{h}.{p}.{s}.")),
-        ("five parts (JWE shape)", format!("{h}.{p}.{s}.{s}.{s}")),
         ("six parts", format!("{h}.{p}.{s}.{s}.{s}.{s}")),
         ("leading dot", format!(".{h}.{p}.{s}")),
     ] {
         add(label, t.into_bytes(), "malformed");
     }
+    // A token of the JWE shape is another kind of token than a signed location takes.
+    add("five parts (JWE shape)", format!("{h}.{p}.{s}.{s}.{s}").into_bytes(), "wrong_type");
 
     // --- exp and nbf of the wrong type or range (validly signed) ---------------------------------
     for (label, claims) in [
@@ -763,12 +764,12 @@ fn cached_and_full_validation_agree_on_every_case() {
                 let full = Validator::new(clock, Limits::default()).validate(
                     token,
                     Some(&sources),
-                    Jws::into_fields,
+                    Verified::into_fields,
                 );
                 for round in ["miss", "hit"] {
                     let cached = Validator::new(clock, Limits::default())
                         .with_cache(&mut cache)
-                        .validate(token, Some(&sources), Jws::into_fields);
+                        .validate(token, Some(&sources), Verified::into_fields);
                     assert_eq!(
                         verdict_line(&cached),
                         verdict_line(&full),

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use serde_json::json;
 
 use auth_jwt_core::{
-    Clock, Jws, JwtStatus, KeySet, KeySource, KeySourceError, Limits, SourceKeys, TokenFields,
-    Validator, Verdict, VerifiedCache,
+    Clock, JwtStatus, KeySet, KeySource, KeySourceError, Limits, SourceKeys, TokenFields,
+    Validator, Verdict, Verified, VerifiedCache,
 };
 
 use common::{fixtures, token};
@@ -22,7 +22,7 @@ const NOW: i64 = 1_700_000_000;
 const CLOCK: Clock = Clock { now: NOW, leeway_secs: 0 };
 
 fn validate(token: &[u8], sources: Option<&[SourceKeys]>) -> Verdict<TokenFields> {
-    Validator::new(CLOCK, Limits::default()).validate(token, sources, Jws::into_fields)
+    Validator::new(CLOCK, Limits::default()).validate(token, sources, Verified::into_fields)
 }
 
 fn status(verdict: &Verdict<TokenFields>) -> Option<JwtStatus> {
@@ -124,7 +124,7 @@ fn the_cache_is_used_only_for_one_ready_key_set() {
         let v = Validator::new(CLOCK, Limits::default()).with_cache(cache).validate(
             &t,
             Some(sources),
-            Jws::into_fields,
+            Verified::into_fields,
         );
         assert_eq!(status(&v), Some(JwtStatus::Ok));
     };
@@ -169,12 +169,12 @@ fn cached_and_full_validation_agree_on_the_fuzz_seeds() {
             let full = Validator::new(clock, Limits::default()).validate(
                 token,
                 Some(&sources),
-                Jws::into_fields,
+                Verified::into_fields,
             );
             for _ in 0..2 {
                 let cached = Validator::new(clock, Limits::default())
                     .with_cache(&mut cache)
-                    .validate(token, Some(&sources), Jws::into_fields);
+                    .validate(token, Some(&sources), Verified::into_fields);
                 match (&cached, &full) {
                     (Verdict::Valid(a), Verdict::Valid(b)) => assert_eq!(a, b),
                     (Verdict::Rejected(a), Verdict::Rejected(b)) => assert_eq!(a, b),

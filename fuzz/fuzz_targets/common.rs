@@ -4,7 +4,7 @@
 //! Invariants checked on every input, besides "no panic, no hang, no overflow":
 //! - a rejection message is one printable-ASCII line of bounded length (it goes into the
 //!   nginx error log, and must never carry token bytes that could forge log lines);
-//! - `Rejection::kind` is one of the six documented `$jwt_status` values;
+//! - `Rejection::kind` is one of the documented `$jwt_status` values of a refused token;
 //! - an accepted token is canonical: three non-empty parts in the base64url alphabet that
 //!   re-encode to themselves, a header with a supported `alg` and no `crit`, and an `exp`
 //!   that has not passed;
@@ -104,6 +104,8 @@ pub fn check_rejection(r: &Rejection) {
                 | "bad_signature"
                 | "expired"
                 | "not_yet_valid"
+                | "decrypt_failed"
+                | "wrong_type"
         ),
         "unknown kind {}",
         r.kind()

@@ -333,7 +333,8 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Parsed, Problem> {
             None if Algorithm::from_name(name).is_some() => {
                 return Ok(Parsed::Skip(format!("alg {} is for signatures", escape(name))));
             }
-            None => return Err(Problem::UnknownAlg(escape(name))),
+            // RFC 7517 §5: a key of an algorithm we do not know is skipped, not fatal.
+            None => return Ok(Parsed::Skip(format!("alg {} is not supported", escape(name)))),
         },
     };
 

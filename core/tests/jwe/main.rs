@@ -6,6 +6,7 @@ mod fixtures;
 mod attacks;
 mod interop;
 mod keys;
+mod pipeline;
 
 use auth_jwt_core::jwe::{self, DecryptionKeys, Jwe, JweError, JweLimits, Plaintext};
 

@@ -128,6 +128,14 @@ def main():
         "dir_a256gcm": encrypt(claims, keys["dir-256"],
                                {"alg": "dir", "enc": "A256GCM", "kid": "dir-256"}),
         "no_kid_a128kw": encrypt(claims, keys["kw-128"], {"alg": "A128KW", "enc": "A128GCM"}),
+        # For the pipeline: time claims, and claims the strict JSON rules refuse.
+        "exp_a256kw": encrypt(json.dumps({"sub": "carol", "exp": 2000000000, "nbf": 1600000000}),
+                              keys["kw-256"], {"alg": "A256KW", "enc": "A128CBC-HS256",
+                                               "kid": "kw-256"}),
+        "duplicate_claims": encrypt('{"sub": "a", "sub": "b"}', keys["kw-256"],
+                                    {"alg": "A256KW", "enc": "A256GCM", "kid": "kw-256"}),
+        "not_an_object": encrypt('["sub"]', keys["kw-256"],
+                                 {"alg": "A256KW", "enc": "A256GCM", "kid": "kw-256"}),
     }
 
     key_set = {"keys": [json.loads(k.export(private_key=True)) for k in keys.values()]}

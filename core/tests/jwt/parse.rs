@@ -70,12 +70,12 @@ fn wrong_part_counts_are_malformed() {
 }
 
 #[test]
-fn jwe_is_malformed_with_its_own_reason() {
+fn jwe_is_the_wrong_type_with_its_own_reason() {
     let (h, p, s) = (b64(br#"{"alg":"dir","enc":"A256GCM"}"#), b64(b"{}"), sig());
     for token in [format!("{h}.{p}.{s}.{s}.{s}"), format!("{h}..{s}.{s}.{s}"), "....".to_owned()] {
         let (kind, message) = check(token.as_bytes());
-        assert_eq!(kind, "malformed");
-        assert_eq!(message, "encrypted tokens (JWE) are not supported here");
+        assert_eq!(kind, "wrong_type");
+        assert_eq!(message, "encrypted token where auth_jwt_type is signed");
     }
 }
 
