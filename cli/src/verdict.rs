@@ -1,0 +1,220 @@
+//! The module's verdict on a token: every call into the core's validation is in this file, so
+//! that `verify`, `explain` and the differential test in t/ follow the module when its
+//! validation changes, by editing this one place.
+//!
+//! The order of the steps is the module's (src/handler.rs): an empty token is `missing`; the
+//! token's structure is checked before the keys, so a malformed token is `malformed` even when
+//! the key file is broken, and a well-formed one is `key_error` (a 500) there; then the
+//! signature, then `exp`/`nbf`, then the `auth_jwt_require` values.
+
+use auth_jwt_core::{
+    check_time, lookup, render, require_value_passes, status, verify_signature, Jws, KeySet,
+    Limits, Rejection,
+};
+use serde_json::{Map, Value};
+
+/// The keys a token is checked against, as the module would hold them.
+pub enum Keys {
+    /// No key file: like `auth_jwt` without `auth_jwt_key_file`, signatures are not checked.
+    None,
+    /// The key file loaded. `each` is every key of the file as a one-key set (or why it is not
+    /// one), in file order, for the per-candidate explanation.
+    Loaded { set: KeySet, each: Vec<KeyEntry> },
+    /// The key file is unusable: the module answers 500 with this log line.
+    Broken { file: String, reason: String },
+}
+
+/// One key of the file.
+pub struct KeyEntry {
+    /// From 1, in file order, as the module's messages count.
+    pub index: usize,
+    pub kid: Option<String>,
+    /// The key alone as a set; `Err` when the module skips it (the skip note).
+    pub alone: Result<KeySet, String>,
+}
+
+/// One `--require` check: a claim (or header member) path whose rendered value must pass
+/// like an `auth_jwt_require` variable (neither empty nor `0`).
+pub struct Require {
+    pub header: bool,
+    pub path: Vec<String>,
+}
+
+/// What became of one key of the file for this token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyFate {
+    /// Its signature verified (the first such key is the one the module uses).
+    Verified,
+    NotTried,
+    /// The `kid` or the algorithm does not fit: not a candidate.
+    NotCandidate,
+    /// A candidate whose signature check failed.
+    BadSignature,
+    /// The module skips this key when it loads the file.
+    Skipped(String),
+}
+
+/// The outcome, as `$jwt_status` and the module's log line give it.
+pub struct Verdict {
+    /// The `$jwt_status` word.
+    pub status: &'static str,
+    /// The module's log line for a refusal (`rejected token: ...`), `None` for `ok`.
+    pub reason: Option<String>,
+    /// Index (from 1) of the key that verified the signature.
+    pub matched: Option<usize>,
+    /// Per key of the file, in file order (empty without a key file or when it is broken).
+    pub keys: Vec<(usize, Option<String>, KeyFate)>,
+    /// Header and claims, when the token parsed.
+    pub header: Option<Map<String, Value>>,
+    pub claims: Option<Map<String, Value>>,
+}
+
+/// The module's verdict on `token` at `now` (unix seconds) with `leeway_secs`.
+pub fn verdict(
+    token: &[u8],
+    keys: &Keys,
+    now: i64,
+    leeway_secs: u64,
+    require: &[Require],
+) -> Verdict {
+    let mut out = Verdict {
+        status: status::OK,
+        reason: None,
+        matched: None,
+        keys: Vec::new(),
+        header: None,
+        claims: None,
+    };
+    if token.is_empty() {
+        out.status = status::MISSING;
+        out.reason = Some("no token in the request".into());
+        return out;
+    }
+    let jws = match Jws::parse(token, &Limits::default()) {
+        Ok(jws) => jws,
+        Err(rejection) => return refuse(out, &rejection),
+    };
+    out.header = Some(jws.header().clone());
+    out.claims = Some(jws.claims().clone());
+
+    let signature = match keys {
+        Keys::None => verify_signature(&jws, None),
+        Keys::Broken { file, reason } => {
+            out.status = status::KEY_ERROR;
+            out.reason = Some(format!("key file \"{file}\" is unusable: {reason}"));
+            return out;
+        }
+        Keys::Loaded { set, each } => {
+            out.keys = explain_keys(&jws, each);
+            let verdict = verify_signature(&jws, Some(set));
+            if verdict.is_ok() {
+                out.matched = out.keys.iter().find(|k| k.2 == KeyFate::Verified).map(|k| k.0);
+                // Keys after the one that verified were never tried by the module.
+                let mut seen = false;
+                for key in &mut out.keys {
+                    if seen
+                        && key.2 != KeyFate::NotCandidate
+                        && !matches!(key.2, KeyFate::Skipped(_))
+                    {
+                        key.2 = KeyFate::NotTried;
+                    }
+                    seen |= Some(key.0) == out.matched;
+                }
+            }
+            verdict
+        }
+    };
+    if let Err(rejection) = signature.and_then(|()| check_time(jws.claims(), now, leeway_secs)) {
+        return refuse(out, &rejection);
+    }
+
+    for (i, check) in require.iter().enumerate() {
+        let map = if check.header { jws.header() } else { jws.claims() };
+        let value = lookup(map, &check.path).and_then(render).unwrap_or_default();
+        if !require_value_passes(value.as_bytes()) {
+            out.status = status::REQUIRE_FAILED;
+            let why = if value.is_empty() { "empty" } else { "\"0\"" };
+            out.reason = Some(format!(
+                "token refused by \"auth_jwt_require\": value {} ({}) is {why}",
+                i + 1,
+                describe_require(check)
+            ));
+            return out;
+        }
+    }
+    out
+}
+
+/// `claim sub`, `header kid`, `claim realm_access.roles`.
+pub fn describe_require(check: &Require) -> String {
+    format!("{} {}", if check.header { "header" } else { "claim" }, check.path.join("."))
+}
+
+fn refuse(mut out: Verdict, rejection: &Rejection) -> Verdict {
+    out.status = rejection.kind();
+    out.reason = Some(format!("rejected token: {rejection}"));
+    out
+}
+
+/// Each key checked on its own: the module's candidate rules decide `NotCandidate` (no
+/// candidate in a one-key set is `no_key`) against `BadSignature`.
+fn explain_keys(jws: &Jws, each: &[KeyEntry]) -> Vec<(usize, Option<String>, KeyFate)> {
+    each.iter()
+        .map(|entry| {
+            let fate = match &entry.alone {
+                Err(note) => KeyFate::Skipped(note.clone()),
+                Ok(alone) => match verify_signature(jws, Some(alone)) {
+                    Ok(()) => KeyFate::Verified,
+                    Err(Rejection::NoKey { .. }) => KeyFate::NotCandidate,
+                    Err(_) => KeyFate::BadSignature,
+                },
+            };
+            (entry.index, entry.kid.clone(), fate)
+        })
+        .collect()
+}
+
+/// Loads a key file exactly as the module does, plus each key alone for the explanation.
+pub fn load_keys(path: &std::path::Path) -> Keys {
+    let file = path.display().to_string();
+    let set = match auth_jwt_core::keystore::read_key_file(path) {
+        Ok(set) => set,
+        Err(reason) => return Keys::Broken { file, reason },
+    };
+    // The file parsed as the module parses it, so it is valid JSON without duplicates here.
+    let each = std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .map(|root| one_key_sets(&root, set.skipped()))
+        .unwrap_or_default();
+    Keys::Loaded { set, each }
+}
+
+fn one_key_sets(root: &Value, skipped: &[String]) -> Vec<KeyEntry> {
+    let entries: Vec<&Value> = match root.get("keys") {
+        Some(Value::Array(keys)) => keys.iter().collect(),
+        _ => vec![root],
+    };
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, jwk)| {
+            let index = i + 1;
+            let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
+            let one = serde_json::json!({ "keys": [jwk] }).to_string();
+            // The whole file loaded, so a key that does not load alone is one the loader
+            // skipped; its note is the loader's ("key 2 (kid ...): use "enc" is not "sig", skipped").
+            let alone = KeySet::from_json(one.as_bytes()).map_err(|_| {
+                let prefix = format!("key {index}");
+                skipped
+                    .iter()
+                    .find(|note| {
+                        note.strip_prefix(&prefix).is_some_and(|rest| rest.starts_with([' ', ':']))
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| format!("{prefix}: skipped"))
+            });
+            KeyEntry { index, kid, alone }
+        })
+        .collect()
+}
