@@ -14,7 +14,7 @@ use crate::error::{Context, Result};
 use crate::fail;
 use crate::files::{read_limited, write_atomic, Existing, PUBLIC_MODE, SECRET_MODE};
 use crate::keyfile::{has_secrets, parse_object, read_set, set_text};
-use crate::keygen::{generate_and_write, PrivateFormat};
+use crate::keygen::{generate_and_write, KeySpec, PrivateFormat};
 use crate::keys::{strip_private, PrivateKey};
 use crate::time::{format_date, now, parse_non_negative};
 
@@ -266,18 +266,22 @@ pub fn keys_to_keep(set: &[Map<String, Value>], max_age: Option<u64>, now: i64) 
 fn rotate(args: &RotateArgs, json: bool, now: i64) -> Result<bool> {
     let max_age = args.drop_older_than.as_deref().map(parse_non_negative).transpose()?;
     let old = read_set(&args.set)?;
+    // Checked before anything is written: a refused rotation changes no file.
+    if let Some(kid) = &args.kid {
+        if old.iter().any(|k| kid_of(k) == Some(kid.as_str())) {
+            fail!("{}: kid \"{kid}\" is already in the set", args.set.display());
+        }
+    }
     let keep = keys_to_keep(&old, max_age, now);
     let existing = if args.force { Existing::Replace } else { Existing::Refuse };
-    let made = generate_and_write(
-        &args.alg,
-        args.bits,
-        args.kid.as_deref(),
-        true,
-        &args.private,
-        None,
-        args.format,
-        existing,
-    )?;
+    let spec = KeySpec {
+        alg: &args.alg,
+        rsa_bits: args.bits,
+        kid: args.kid.as_deref(),
+        with_alg: true,
+        format: args.format,
+    };
+    let made = generate_and_write(&spec, &args.private, None, existing)?;
     if old.iter().any(|k| kid_of(k) == Some(made.kid.as_str())) {
         fail!("{}: kid \"{}\" is already in the set", args.set.display(), made.kid);
     }

@@ -61,25 +61,33 @@ pub struct Generated {
     pub public_jwk: Map<String, Value>,
 }
 
-/// Generates the key of `args` and writes both files.
+/// The key to make.
+pub struct KeySpec<'a> {
+    pub alg: &'a str,
+    pub rsa_bits: u32,
+    /// `None`: the RFC 7638 thumbprint.
+    pub kid: Option<&'a str>,
+    /// Whether the JWKs carry `alg`.
+    pub with_alg: bool,
+    pub format: PrivateFormat,
+}
+
+/// Generates the key of `spec` and writes the private key to `out` and, if given, the public
+/// JWK to `public`.
 pub fn generate_and_write(
-    alg: &str,
-    bits: u32,
-    kid: Option<&str>,
-    with_alg: bool,
+    spec: &KeySpec,
     out: &Path,
     public: Option<&Path>,
-    format: PrivateFormat,
     existing: Existing,
 ) -> Result<Generated> {
-    let (kind, alg) = KeyType::for_alg(alg, bits)?;
+    let (kind, alg) = KeyType::for_alg(spec.alg, spec.rsa_bits)?;
     let key = generate(kind)?;
-    let kid = match kid {
+    let kid = match spec.kid {
         Some(kid) => kid.to_owned(),
         None => key.thumbprint()?,
     };
-    let jwk_alg = with_alg.then_some(alg);
-    let private = match format {
+    let jwk_alg = spec.with_alg.then_some(alg);
+    let private = match spec.format {
         PrivateFormat::Jwk => json_text(&key.private_jwk(&kid, jwk_alg)?),
         PrivateFormat::Pem => key.to_pem()?,
     };
@@ -87,11 +95,9 @@ pub fn generate_and_write(
     let public_mode = if key.is_symmetric() { SECRET_MODE } else { PUBLIC_MODE };
     // Both targets are checked before either is written, so a refusal changes nothing.
     if existing == Existing::Refuse {
-        for path in [Some(out), public] {
-            if let Some(path) = path {
-                if std::fs::symlink_metadata(path).is_ok() {
-                    crate::fail!("{}: file exists (use --force to replace it)", path.display());
-                }
+        for path in [Some(out), public].into_iter().flatten() {
+            if std::fs::symlink_metadata(path).is_ok() {
+                crate::fail!("{}: file exists (use --force to replace it)", path.display());
             }
         }
     }
@@ -114,16 +120,14 @@ pub fn run(args: &KeygenArgs, json: bool) -> Result<bool> {
         crate::fail!("--public and --out name the same file");
     }
     let existing = if args.force { Existing::Replace } else { Existing::Refuse };
-    let made = generate_and_write(
-        &args.alg,
-        args.bits,
-        args.kid.as_deref(),
-        !args.no_alg,
-        &args.out,
-        Some(&public),
-        args.format,
-        existing,
-    )?;
+    let spec = KeySpec {
+        alg: &args.alg,
+        rsa_bits: args.bits,
+        kid: args.kid.as_deref(),
+        with_alg: !args.no_alg,
+        format: args.format,
+    };
+    let made = generate_and_write(&spec, &args.out, Some(&public), existing)?;
     if json {
         let report = json!({
             "kid": made.kid,
