@@ -131,11 +131,15 @@ my %keyfile = (
     broken  => "$DATA/bad/rsa-1024.json",
     notjson => "$DATA/bad/not-json.txt",
     none    => undef,
+    # Several key files at one level: their union, or a 500 when one is broken.
+    two       => ["$DATA/jwks/rsa.json", "$DATA/jwks/ec256.json"],
+    twobroken => ["$DATA/jwks/rsa.json", "$DATA/bad/rsa-1024.json"],
 );
+sub files_of { my $f = $keyfile{ $_[0] }; return defined $f ? (ref $f ? @$f : ($f)) : () }
 
 my $locations = '';
 for my $name (sort keys %keyfile) {
-    my $file = defined $keyfile{$name} ? "auth_jwt_key_file $keyfile{$name};" : '';
+    my $file = join ' ', map {"auth_jwt_key_file $_;"} files_of($name);
     $locations .= <<"LOC";
         location /$name {
             auth_jwt "cli";
@@ -180,7 +184,7 @@ subtest 'differential: explain gives the $jwt_status of nginx' => sub {
                 $skipped++;
                 next;
             }
-            my @keys = defined $keyfile{$loc} ? ('--keys', $keyfile{$loc}) : ();
+            my @keys = map { ('--keys', $_) } files_of($loc);
             my ($json, $rc) = cli_json('explain', @keys, '--token-file', $file);
             $compared++;
             $seen{$word}++;

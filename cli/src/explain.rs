@@ -24,10 +24,11 @@ pub enum TokenType {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub token: TokenInput,
-    /// The key file, as given to auth_jwt_key_file. Without it, as in a location without a key
-    /// file, the signature is not checked.
+    /// The key file, as given to auth_jwt_key_file; repeat for several (one level with several
+    /// auth_jwt_key_file). Without it, as in a location without a key file, the signature is
+    /// not checked.
     #[arg(long, short = 'k')]
-    pub keys: Option<PathBuf>,
+    pub keys: Vec<PathBuf>,
     /// Allowed clock skew for exp and nbf (auth_jwt_leeway), e.g. 30s.
     #[arg(long, default_value = "0")]
     pub leeway: String,
@@ -74,10 +75,7 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
     }
     let leeway = parse_non_negative(&args.leeway)?;
     let token = args.token.read()?;
-    let keys = match &args.keys {
-        None => Keys::None,
-        Some(path) => load_keys(path),
-    };
+    let keys = load_keys(&args.keys);
     let mut require: Vec<Require> = Vec::new();
     for (list, header) in [(&args.require, false), (&args.require_header, true)] {
         for path in list {
@@ -97,8 +95,9 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         let keys_json: Vec<Value> = v
             .keys
             .iter()
-            .map(|(index, kid, fate)| {
-                let mut k = json!({ "index": index, "kid": kid, "result": fate_word(fate) });
+            .map(|k| {
+                let fate = &k.fate;
+                let mut k = json!({ "file": k.file, "index": k.index, "kid": k.kid, "result": fate_word(fate) });
                 if let KeyFate::Skipped(note) = fate {
                     k["note"] = json!(note);
                 }
@@ -107,8 +106,8 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
             .collect();
         let matched = v
             .matched
-            .and_then(|i| v.keys.iter().find(|k| k.0 == i))
-            .map(|k| json!({ "index": k.0, "kid": k.1 }));
+            .and_then(|i| v.keys.get(i))
+            .map(|k| json!({ "file": k.file, "index": k.index, "kid": k.kid }));
         let times: serde_json::Map<String, Value> = notes
             .iter()
             .map(|(n, t, text)| ((*n).to_owned(), json!({ "unix": t, "text": text })))
@@ -135,26 +134,25 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
     if let Some(reason) = &v.reason {
         println!("reason: {reason}");
     }
-    if let Some(i) = v.matched {
-        let kid = v.keys.iter().find(|k| k.0 == i).and_then(|k| k.1.clone());
-        println!("key: {i}{}", kid.map(|k| format!(" (kid \"{k}\")")).unwrap_or_default());
+    let kid_text = |kid: &Option<String>| {
+        kid.as_deref().map_or_else(|| "no kid".to_owned(), |k| format!("kid \"{k}\""))
+    };
+    if let Some(k) = v.matched.and_then(|i| v.keys.get(i)) {
+        println!("key: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
     }
     if explain {
-        match (&keys, &args.keys) {
-            (Keys::None, _) => println!(
+        if matches!(keys, Keys::None) {
+            println!(
                 "keys: none given, the signature is not checked (as without auth_jwt_key_file)"
-            ),
-            (_, Some(path)) if !v.keys.is_empty() => {
-                println!("keys in {}:", path.display());
-                for (index, kid, fate) in &v.keys {
-                    let kid = kid
-                        .as_deref()
-                        .map(|k| format!("kid \"{k}\""))
-                        .unwrap_or_else(|| "no kid".into());
-                    println!("  {index}. {kid}: {}", fate_text(fate));
-                }
+            );
+        }
+        let mut file = None;
+        for k in &v.keys {
+            if file != Some(&k.file) {
+                println!("keys in {}:", k.file);
+                file = Some(&k.file);
             }
-            _ => {}
+            println!("  {}. {}: {}", k.index, kid_text(&k.kid), fate_text(&k.fate));
         }
         if let Some(header) = &v.header {
             let alg = header.get("alg").and_then(Value::as_str).unwrap_or("-");

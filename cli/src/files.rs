@@ -10,10 +10,18 @@ use std::path::{Path, PathBuf};
 use crate::error::{Context, Result};
 use crate::fail;
 
-/// Owner read/write only: private keys and HMAC secrets.
-pub const SECRET_MODE: u32 = 0o600;
-/// World-readable: public keys, which nginx workers (often another user) must read.
-pub const PUBLIC_MODE: u32 = 0o644;
+/// Who may read a file this tool writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Private keys: 0600, always.
+    OwnerOnly,
+    /// Key sets holding HMAC secrets: 0600 when new; a replaced file keeps its owner, group and
+    /// group permissions (nginx workers may read it through a group), never access for others.
+    Secret,
+    /// Public keys and sets, which nginx workers (often another user) must read: 0644 when
+    /// new; a replaced file keeps its owner, group and mode.
+    Public,
+}
 
 /// Largest file this tool reads (key files, claims, tokens): the module's own key file cap.
 const MAX_READ_BYTES: u64 = auth_jwt_core::MAX_KEY_FILE_BYTES as u64;
@@ -27,10 +35,20 @@ pub enum Existing {
 
 /// Writes `bytes` to `path` atomically with `mode`. With [`Existing::Refuse`] an existing
 /// file is an error (a private key is never overwritten by accident).
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32, existing: Existing) -> Result<()> {
-    if existing == Existing::Refuse && fs::symlink_metadata(path).is_ok() {
+///
+/// What a replaced file keeps is [`Access`]'s choice.
+pub fn write_atomic(path: &Path, bytes: &[u8], access: Access, existing: Existing) -> Result<()> {
+    let previous = fs::metadata(path).ok();
+    if existing == Existing::Refuse && (previous.is_some() || fs::symlink_metadata(path).is_ok()) {
         fail!("{}: file exists (use --force to replace it)", path.display());
     }
+    let kept = previous.as_ref().map(|meta| meta.permissions().mode());
+    let mode = match (access, kept) {
+        (Access::OwnerOnly, _) | (Access::Secret, None) => 0o600,
+        (Access::Secret, Some(kept)) => kept & 0o770,
+        (Access::Public, None) => 0o644,
+        (Access::Public, Some(kept)) => kept & 0o777,
+    };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -42,6 +60,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32, existing: Existing) ->
     // A dot name in the same directory: the rename stays on one file system (so it is atomic),
     // and directory watchers that ignore dot files never pick up the temp file.
     let (temp_path, mut temp) = create_temp(&dir, &name, mode)?;
+    if let (Some(meta), false) = (&previous, access == Access::OwnerOnly) {
+        use std::os::unix::fs::MetadataExt;
+        // Only root may give a file away; for others this keeps what it can (or nothing).
+        let _ = std::os::unix::fs::fchown(&temp, Some(meta.uid()), Some(meta.gid()));
+    }
     let written = temp
         .write_all(bytes)
         .and_then(|()| temp.sync_all())
@@ -129,10 +152,10 @@ mod tests {
     fn secret_files_are_owner_only_whatever_the_umask() {
         let dir = temp_dir("mode");
         let key = dir.join("key.jwk");
-        write_atomic(&key, b"{}", SECRET_MODE, Existing::Refuse).unwrap();
+        write_atomic(&key, b"{}", Access::OwnerOnly, Existing::Refuse).unwrap();
         assert_eq!(mode_of(&key), 0o600);
         let public = dir.join("key.pub.jwk");
-        write_atomic(&public, b"{}", PUBLIC_MODE, Existing::Refuse).unwrap();
+        write_atomic(&public, b"{}", Access::Public, Existing::Refuse).unwrap();
         assert_eq!(mode_of(&public), 0o644);
         fs::remove_dir_all(dir).unwrap();
     }
@@ -141,11 +164,11 @@ mod tests {
     fn existing_files_are_refused_unless_replacing() {
         let dir = temp_dir("exists");
         let key = dir.join("key.jwk");
-        write_atomic(&key, b"first", SECRET_MODE, Existing::Refuse).unwrap();
-        let err = write_atomic(&key, b"second", SECRET_MODE, Existing::Refuse).unwrap_err();
+        write_atomic(&key, b"first", Access::OwnerOnly, Existing::Refuse).unwrap();
+        let err = write_atomic(&key, b"second", Access::OwnerOnly, Existing::Refuse).unwrap_err();
         assert!(err.0.contains("file exists (use --force"), "{err}");
         assert_eq!(fs::read(&key).unwrap(), b"first");
-        write_atomic(&key, b"second", SECRET_MODE, Existing::Replace).unwrap();
+        write_atomic(&key, b"second", Access::OwnerOnly, Existing::Replace).unwrap();
         assert_eq!(fs::read(&key).unwrap(), b"second");
         fs::remove_dir_all(dir).unwrap();
     }
@@ -154,9 +177,9 @@ mod tests {
     fn replacing_is_a_rename_and_leaves_no_temp_file() {
         let dir = temp_dir("atomic");
         let set = dir.join("jwks.json");
-        write_atomic(&set, b"old", PUBLIC_MODE, Existing::Refuse).unwrap();
+        write_atomic(&set, b"old", Access::Public, Existing::Refuse).unwrap();
         let before = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&set).unwrap());
-        write_atomic(&set, b"new", PUBLIC_MODE, Existing::Replace).unwrap();
+        write_atomic(&set, b"new", Access::Public, Existing::Replace).unwrap();
         let after = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&set).unwrap());
         // A new inode: readers that opened the old file keep reading the whole old content.
         assert_ne!(before, after);
@@ -166,10 +189,28 @@ mod tests {
     }
 
     #[test]
+    fn replacing_keeps_mode_but_never_others_access_to_secrets() {
+        let dir = temp_dir("keep");
+        let set = dir.join("jwks.json");
+        write_atomic(&set, b"1", Access::Public, Existing::Refuse).unwrap();
+        fs::set_permissions(&set, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&set, b"2", Access::Public, Existing::Replace).unwrap();
+        assert_eq!(mode_of(&set), 0o640);
+        fs::set_permissions(&set, fs::Permissions::from_mode(0o644)).unwrap();
+        // Now it holds secrets: group access stays, world access goes.
+        write_atomic(&set, b"3", Access::Secret, Existing::Replace).unwrap();
+        assert_eq!(mode_of(&set), 0o640);
+        // A private key is owner-only whatever was there before.
+        write_atomic(&set, b"4", Access::OwnerOnly, Existing::Replace).unwrap();
+        assert_eq!(mode_of(&set), 0o600);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn a_failed_write_leaves_the_target_alone() {
         let dir = temp_dir("fail");
         let missing = dir.join("no-such-dir").join("jwks.json");
-        let err = write_atomic(&missing, b"x", PUBLIC_MODE, Existing::Replace).unwrap_err();
+        let err = write_atomic(&missing, b"x", Access::Public, Existing::Replace).unwrap_err();
         assert!(err.0.contains("no such file or directory"), "{err}");
         fs::remove_dir_all(dir).unwrap();
     }

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{Context, Result};
 use crate::fail;
-use crate::files::{read_limited, write_atomic, Existing, PUBLIC_MODE, SECRET_MODE};
+use crate::files::{read_limited, write_atomic, Access, Existing};
 use crate::keyfile::{has_secrets, parse_object, read_set, set_text};
 use crate::keygen::{generate_and_write, KeySpec, PrivateFormat};
 use crate::keys::{strip_private, PrivateKey};
@@ -108,8 +108,8 @@ pub fn save(path: &Path, keys: &[Map<String, Value>]) -> Result<()> {
         auth_jwt_core::KeySet::from_json(text.as_bytes())
             .context("the module would refuse the resulting set, nothing written")?;
     }
-    let mode = if has_secrets(keys) { SECRET_MODE } else { PUBLIC_MODE };
-    write_atomic(path, text.as_bytes(), mode, Existing::Replace)
+    let access = if has_secrets(keys) { Access::Secret } else { Access::Public };
+    write_atomic(path, text.as_bytes(), access, Existing::Replace)
 }
 
 /// The public JWKs in a key file: a JWK, a JWK Set, or a PEM key (then with its thumbprint

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 
 use crate::error::Result;
-use crate::files::{write_atomic, Existing, PUBLIC_MODE, SECRET_MODE};
+use crate::files::{write_atomic, Access, Existing};
 use crate::keys::{generate, KeyType, PrivateKey};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -92,7 +92,7 @@ pub fn generate_and_write(
         PrivateFormat::Pem => key.to_pem()?,
     };
     let public_jwk = key.public_jwk(&kid, jwk_alg)?;
-    let public_mode = if key.is_symmetric() { SECRET_MODE } else { PUBLIC_MODE };
+    let public_access = if key.is_symmetric() { Access::OwnerOnly } else { Access::Public };
     // Both targets are checked before either is written, so a refusal changes nothing.
     if existing == Existing::Refuse {
         for path in [Some(out), public].into_iter().flatten() {
@@ -101,9 +101,9 @@ pub fn generate_and_write(
             }
         }
     }
-    write_atomic(out, &private, SECRET_MODE, existing)?;
+    write_atomic(out, &private, Access::OwnerOnly, existing)?;
     if let Some(public) = public {
-        write_atomic(public, &json_text(&public_jwk), public_mode, existing)?;
+        write_atomic(public, &json_text(&public_jwk), public_access, existing)?;
     }
     Ok(Generated { key, kid, alg, public_jwk })
 }

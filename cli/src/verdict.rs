@@ -17,15 +17,18 @@ use serde_json::{Map, Value};
 pub enum Keys {
     /// No key file: like `auth_jwt` without `auth_jwt_key_file`, signatures are not checked.
     None,
-    /// The key file loaded. `each` is every key of the file as a one-key set (or why it is not
-    /// one), in file order, for the per-candidate explanation.
+    /// The key files loaded (several are one union, as several `auth_jwt_key_file` at one
+    /// level). `each` is every key as a one-key set (or why it is not one), in the order the
+    /// module tries them, for the per-candidate explanation.
     Loaded { set: KeySet, each: Vec<KeyEntry> },
     /// The key file is unusable: the module answers 500 with this log line.
     Broken { file: String, reason: String },
 }
 
-/// One key of the file.
+/// One key of the key files.
 pub struct KeyEntry {
+    /// The key file it is in.
+    pub file: String,
     /// From 1, in file order, as the module's messages count.
     pub index: usize,
     pub kid: Option<String>,
@@ -54,16 +57,26 @@ pub enum KeyFate {
     Skipped(String),
 }
 
+/// What became of one key.
+pub struct KeyReport {
+    pub file: String,
+    /// From 1 within its file.
+    pub index: usize,
+    pub kid: Option<String>,
+    pub fate: KeyFate,
+}
+
 /// The outcome, as `$jwt_status` and the module's log line give it.
 pub struct Verdict {
     /// The `$jwt_status` word.
     pub status: &'static str,
     /// The module's log line for a refusal (`rejected token: ...`), `None` for `ok`.
     pub reason: Option<String>,
-    /// Index (from 1) of the key that verified the signature.
+    /// Position (from 0) in `keys` of the key that verified the signature.
     pub matched: Option<usize>,
-    /// Per key of the file, in file order (empty without a key file or when it is broken).
-    pub keys: Vec<(usize, Option<String>, KeyFate)>,
+    /// Per key, in the order the module tries them (empty without key files or when one is
+    /// broken).
+    pub keys: Vec<KeyReport>,
     /// Header and claims, when the token parsed.
     pub header: Option<Map<String, Value>>,
     pub claims: Option<Map<String, Value>>,
@@ -108,17 +121,14 @@ pub fn verdict(
             out.keys = explain_keys(&jws, each);
             let verdict = verify_signature(&jws, Some(set));
             if verdict.is_ok() {
-                out.matched = out.keys.iter().find(|k| k.2 == KeyFate::Verified).map(|k| k.0);
+                out.matched = out.keys.iter().position(|k| k.fate == KeyFate::Verified);
                 // Keys after the one that verified were never tried by the module.
-                let mut seen = false;
-                for key in &mut out.keys {
-                    if seen
-                        && key.2 != KeyFate::NotCandidate
-                        && !matches!(key.2, KeyFate::Skipped(_))
-                    {
-                        key.2 = KeyFate::NotTried;
+                if let Some(first) = out.matched {
+                    for key in out.keys.iter_mut().skip(first + 1) {
+                        if matches!(key.fate, KeyFate::Verified | KeyFate::BadSignature) {
+                            key.fate = KeyFate::NotTried;
+                        }
                     }
-                    seen |= Some(key.0) == out.matched;
                 }
             }
             verdict
@@ -158,7 +168,7 @@ fn refuse(mut out: Verdict, rejection: &Rejection) -> Verdict {
 
 /// Each key checked on its own: the module's candidate rules decide `NotCandidate` (no
 /// candidate in a one-key set is `no_key`) against `BadSignature`.
-fn explain_keys(jws: &Jws, each: &[KeyEntry]) -> Vec<(usize, Option<String>, KeyFate)> {
+fn explain_keys(jws: &Jws, each: &[KeyEntry]) -> Vec<KeyReport> {
     each.iter()
         .map(|entry| {
             let fate = match &entry.alone {
@@ -169,28 +179,40 @@ fn explain_keys(jws: &Jws, each: &[KeyEntry]) -> Vec<(usize, Option<String>, Key
                     Err(_) => KeyFate::BadSignature,
                 },
             };
-            (entry.index, entry.kid.clone(), fate)
+            KeyReport { file: entry.file.clone(), index: entry.index, kid: entry.kid.clone(), fate }
         })
         .collect()
 }
 
-/// Loads a key file exactly as the module does, plus each key alone for the explanation.
-pub fn load_keys(path: &std::path::Path) -> Keys {
-    let file = path.display().to_string();
-    let set = match auth_jwt_core::keystore::read_key_file(path) {
-        Ok(set) => set,
-        Err(reason) => return Keys::Broken { file, reason },
-    };
-    // The file parsed as the module parses it, so it is valid JSON without duplicates here.
-    let each = std::fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-        .map(|root| one_key_sets(&root, set.skipped()))
-        .unwrap_or_default();
-    Keys::Loaded { set, each }
+/// Loads key files exactly as the module does (several: their union, in order; the first
+/// broken file breaks all, as at one configuration level), plus each key alone for the
+/// explanation.
+pub fn load_keys(paths: &[std::path::PathBuf]) -> Keys {
+    let mut union: Option<KeySet> = None;
+    let mut each = Vec::new();
+    for path in paths {
+        let file = path.display().to_string();
+        let set = match auth_jwt_core::keystore::read_key_file(path) {
+            Ok(set) => set,
+            Err(reason) => return Keys::Broken { file, reason },
+        };
+        // The file parsed as the module parses it, so it is valid JSON without duplicates.
+        let root = std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+        if let Some(root) = root {
+            each.extend(one_key_sets(&root, set.skipped(), &file));
+        }
+        match &mut union {
+            None => union = Some(set),
+            Some(all) => all.extend(set),
+        }
+    }
+    match union {
+        Some(set) => Keys::Loaded { set, each },
+        None => Keys::None,
+    }
 }
 
-fn one_key_sets(root: &Value, skipped: &[String]) -> Vec<KeyEntry> {
+fn one_key_sets(root: &Value, skipped: &[String], file: &str) -> Vec<KeyEntry> {
     let entries: Vec<&Value> = match root.get("keys") {
         Some(Value::Array(keys)) => keys.iter().collect(),
         _ => vec![root],
@@ -214,7 +236,7 @@ fn one_key_sets(root: &Value, skipped: &[String]) -> Vec<KeyEntry> {
                     .cloned()
                     .unwrap_or_else(|| format!("{prefix}: skipped"))
             });
-            KeyEntry { index, kid, alone }
+            KeyEntry { file: file.to_owned(), index, kid, alone }
         })
         .collect()
 }
