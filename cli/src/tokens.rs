@@ -152,10 +152,14 @@ fn build(
             claims.insert(name.into(), json!(value));
         }
     }
-    match args.aud.as_slice() {
-        [] => {}
-        [one] => drop(claims.insert("aud".into(), json!(one))),
-        many => drop(claims.insert("aud".into(), json!(many))),
+    // One audience is a string, several an array (RFC 7519 §4.1.3 allows both).
+    let aud = match args.aud.as_slice() {
+        [] => None,
+        [one] => Some(json!(one)),
+        many => Some(json!(many)),
+    };
+    if let Some(aud) = aud {
+        claims.insert("aud".into(), aud);
     }
     for text in &args.claims {
         let (name, value) = name_value(text, "--claim")?;

@@ -48,6 +48,7 @@ pub struct Require {
 pub enum KeyFate {
     /// Its signature verified (the first such key is the one the module uses).
     Verified,
+    /// A candidate after the key that verified: the module stops at the first.
     NotTried,
     /// The `kid` or the algorithm does not fit: not a candidate.
     NotCandidate,
