@@ -202,6 +202,17 @@ subtest 'differential: explain gives the $jwt_status of nginx' => sub {
     }
 };
 
+# Whether the error log has grown by a line matching $re since it was $before bytes long
+# (polled for a few seconds: a loaded machine may be slow to schedule the worker).
+sub logged_since {
+    my ($before, $re) = @_;
+    for (1 .. 100) {
+        return 1 if substr($n->error_log, $before) =~ $re;
+        sleep 0.05;
+    }
+    return 0;
+}
+
 subtest 'differential: the reason is the line the module logs' => sub {
     # One request per reason, then its log line: "rejected token: <reason>".
     for my $name (qw(expired not_yet ES256_zero kid_rs_ec none crit dup_alg alg_lower two exp_string)) {
@@ -209,18 +220,19 @@ subtest 'differential: the reason is the line the module logs' => sub {
         spit("$work/token", $token);
         my $json = cli_json('explain', '--keys', $keyfile{all}, '--token-file', "$work/token");
         my $before = length $n->error_log;
-        nginx_status('/all', $token);
+        my ($code) = nginx_status('/all', $token);
         my $reason = $json->{reason} // 'no reason given';
         # "expired 100 s ago" may be 101 s for one of the two clocks.
         (my $pattern = quotemeta $reason) =~ s/\\ \d+\\ s/\\ \\d+\\ s/g;
-        ok($n->wait_for_log(qr/$pattern/, 1) && substr($n->error_log, $before) =~ /$pattern/,
-           "$name: \"$reason\" is in the error log") or diag(substr($n->error_log, $before));
+        ok(logged_since($before, qr/$pattern/), "$name: \"$reason\" is in the error log")
+            or diag("HTTP $code; log since the request:\n" . substr($n->error_log, $before));
     }
     spit("$work/token", $t{good_RS256});
     my $json = cli_json('explain', '--keys', $keyfile{broken}, '--token-file', "$work/token");
     my $before = length $n->error_log;
     nginx_status('/broken', $t{good_RS256});
-    like(substr($n->error_log, $before), qr/\Q$json->{reason}\E/, 'key_error: the same 500 log line');
+    ok(logged_since($before, qr/\Q$json->{reason}\E/), 'key_error: the same 500 log line')
+        or diag(substr($n->error_log, $before));
 };
 
 subtest 'explain names the matched key, or why each key did not match' => sub {
@@ -241,20 +253,26 @@ subtest 'explain names the matched key, or why each key did not match' => sub {
 };
 
 subtest 'check-keys gives the errors and warnings nginx logs' => sub {
-    my @bad = sort glob("$DATA/bad/*");
-    my $conf = join '', map { "        location /b$_ { auth_jwt x; auth_jwt_key_file $bad[$_]; empty_gif; }\n" } 0 .. $#bad;
-    $conf .= "        location /enc { auth_jwt x; auth_jwt_key_file $keyfile{withenc}; empty_gif; }\n";
+    # Every broken fixture, one with a skipped key, and a good one: nginx loads each at start-up
+    # and logs a [warn] line per problem; check-keys must print exactly those lines.
+    my @files = (sort(glob("$DATA/bad/*")), $keyfile{withenc}, $keyfile{all});
+    my $conf = join '', map { "        location /f$_ { auth_jwt x; auth_jwt_key_file $files[$_]; empty_gif; }\n" } 0 .. $#files;
     my $m = NginxRunner->new(http => "    server {\n        listen 127.0.0.1:%%PORT%%;\n$conf    }\n");
-    my $log = $m->error_log;
-    for my $file (@bad) {
+    my @warn = grep {/\[warn\]/} split /\n/, $m->error_log;
+    my %usable;
+    for my $file (@files) {
         my ($json, $rc) = cli_json('check-keys', $file);
-        is($rc, 1, "$file: exit 1");
-        ok(index($log, $json->{message}) >= 0, "$file: nginx logs \"$json->{message}\"");
+        my @logged = grep { index($_, qq{auth_jwt_key_file "$file"}) >= 0 } @warn;
+        my @said = $json->{usable} ? @{ $json->{warnings} } : ($json->{message});
+        $usable{ $json->{usable} ? 'usable' : 'unusable' }++;
+        is($rc, $json->{usable} ? 0 : 1, "$file: exit status");
+        is(scalar @said, scalar @logged, "$file: as many lines as nginx logs")
+            or diag(join "\n", 'nginx:', @logged, 'check-keys:', @said);
+        for my $line (@said) {
+            ok((grep { index($_, $line) >= 0 } @logged), "$file: nginx logs \"$line\"");
+        }
     }
-    my ($json, $rc) = cli_json('check-keys', $keyfile{withenc});
-    is($rc, 0, 'with-enc: usable');
-    ok(@{ $json->{warnings} } == 1 && index($log, $json->{warnings}[0]) >= 0,
-       "with-enc: nginx warns \"$json->{warnings}[0]\"");
+    ok($usable{unusable} && $usable{usable}, 'both usable and unusable files were checked');
     $m->stop;
 };
 
@@ -313,31 +331,33 @@ HTTP
     chomp(my $old = cli_ok('sign', '--key', "$work/r1.jwk", '--exp', '10m'));
     is($m->status('/t', Authorization => "Bearer $old"), 200, 'token of the first key accepted');
 
-    # A client that sends the old token without pause while the set is rotated.
-    my $log = "$work/client.log";
+    # A client that sends the old token without pause while the set is rotated, until told to
+    # stop (no fixed duration: a loaded machine may take a while for each step).
+    my ($log, $stop) = ("$work/client.log", "$work/client.stop");
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         open(my $fh, '>', $log) or POSIX::_exit(1);
         $fh->autoflush(1);
-        my $until = time + 3;
-        while (time < $until) { print $fh $m->status('/t', Authorization => "Bearer $old"), "\n" }
+        print $fh $m->status('/t', Authorization => "Bearer $old"), "\n" until -e $stop;
         POSIX::_exit(0);
     }
     sleep 0.3;
     cli_ok('jwks', 'rotate', '--set', $set, '--alg', 'ES256', '--private', "$work/r2.jwk");
     chomp(my $new = cli_ok('sign', '--key', "$work/r2.jwk", '--exp', '10m'));
-    ok(defined $m->wait_for_status(200, 2, '/t', Authorization => "Bearer $new"),
+    ok(defined $m->wait_for_status(200, 5, '/t', Authorization => "Bearer $new"),
        'token of the new key accepted after the rotation') or diag($m->error_log);
+    sleep 0.3;
+    spit($stop, '');
     waitpid($pid, 0);
     my @codes = split /\n/, slurp($log);
     my @failed = grep { $_ != 200 } @codes;
-    ok(@codes > 20, scalar(@codes) . ' requests during the rotation');
+    ok(@codes >= 5, scalar(@codes) . ' requests during the rotation');
     is(scalar @failed, 0, 'zero failed requests with the previous key') or diag("@failed");
 
     # A second rotation that drops everything but the previous key: the first key goes.
     cli_ok('jwks', 'rotate', '--set', $set, '--alg', 'ES256', '--private', "$work/r3.jwk",
            '--drop-older-than', '0s');
-    ok(defined $m->wait_for_status(401, 2, '/t', Authorization => "Bearer $old"),
+    ok(defined $m->wait_for_status(401, 5, '/t', Authorization => "Bearer $old"),
        'first key dropped: its token is refused');
     is($m->status('/t', Authorization => "Bearer $new"), 200, 'previous key kept');
     my $list = cli_json('jwks', 'list', '--set', $set);
