@@ -1,0 +1,260 @@
+//! The module's verdict on a token: every call into the core's validation is in this file, so
+//! that `verify`, `explain` and the differential test in t/ follow the module when its
+//! validation changes, by editing this one place.
+//!
+//! The decision is the core's validation pipeline (`auth_jwt_core::Validator`), the one the
+//! module runs: an empty token is `missing`; structure first, keys second (a malformed token
+//! is `malformed` even when the key file is broken, a well-formed one is `key_error`), then
+//! `exp`/`nbf`, then the signature, then the `auth_jwt_require` values.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use auth_jwt_core::{
+    lookup, render, require_refusal, verify_signature, Clock, Jws, JwtStatus, KeySet, KeySource,
+    KeySourceError, Limits, Rejection, SourceKeys, Validator, Verdict as CoreVerdict,
+};
+use serde_json::{Map, Value};
+
+/// The keys a token is checked against, as the module would hold them.
+pub enum Keys {
+    /// No key file: like `auth_jwt` without `auth_jwt_key_file`, signatures are not checked.
+    None,
+    /// The key files loaded (several are one union, as several `auth_jwt_key_file` at one
+    /// level). `each` is every key as a one-key set (or why it is not one), in the order the
+    /// module tries them, for the per-candidate explanation.
+    Loaded { set: KeySet, each: Vec<KeyEntry> },
+    /// The key file is unusable: the module answers 500 with this log line.
+    Broken { file: String, reason: String },
+}
+
+/// One key of the key files.
+pub struct KeyEntry {
+    /// The key file it is in.
+    pub file: String,
+    /// From 1, in file order, as the module's messages count.
+    pub index: usize,
+    pub kid: Option<String>,
+    /// The key alone as a set; `Err` when the module skips it (the skip note).
+    pub alone: Result<KeySet, String>,
+}
+
+/// One `--require` check: a claim (or header member) path whose rendered value must pass
+/// like an `auth_jwt_require` variable (neither empty nor `0`).
+pub struct Require {
+    pub header: bool,
+    pub path: Vec<String>,
+}
+
+/// What became of one key of the file for this token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyFate {
+    /// Its signature verified (the first such key is the one the module uses).
+    Verified,
+    /// A candidate after the key that verified: the module stops at the first.
+    NotTried,
+    /// The `kid` or the algorithm does not fit: not a candidate.
+    NotCandidate,
+    /// A candidate whose signature check failed.
+    BadSignature,
+    /// The module skips this key when it loads the file.
+    Skipped(String),
+}
+
+/// What became of one key.
+pub struct KeyReport {
+    pub file: String,
+    /// From 1 within its file.
+    pub index: usize,
+    pub kid: Option<String>,
+    pub fate: KeyFate,
+}
+
+/// The outcome, as `$jwt_status` and the module's log line give it.
+pub struct Verdict {
+    /// The `$jwt_status` word.
+    pub status: &'static str,
+    /// The module's log line for a refusal (`rejected token: ...`), `None` for `ok`.
+    pub reason: Option<String>,
+    /// Position (from 0) in `keys` of the key that verified the signature.
+    pub matched: Option<usize>,
+    /// Per key, in the order the module tries them (empty without key files or when one is
+    /// broken).
+    pub keys: Vec<KeyReport>,
+    /// Header and claims, when the token parsed.
+    pub header: Option<Map<String, Value>>,
+    pub claims: Option<Map<String, Value>>,
+}
+
+/// The module's verdict on `token` at `now` (unix seconds) with `leeway_secs`: the core's
+/// validation pipeline decides, exactly as in the module; the per-key report comes after.
+pub fn verdict(
+    token: &[u8],
+    keys: &Keys,
+    now: i64,
+    leeway_secs: u64,
+    require: &[Require],
+) -> Verdict {
+    let mut out = Verdict {
+        status: JwtStatus::Ok.as_str(),
+        reason: None,
+        matched: None,
+        keys: Vec::new(),
+        header: None,
+        claims: None,
+    };
+    if token.is_empty() {
+        out.status = JwtStatus::Missing.as_str();
+        out.reason = Some("no token in the request".into());
+        return out;
+    }
+    // What the token says, shown even where it is refused (when it parses at all).
+    let jws = Jws::parse(token, &Limits::default()).ok();
+    if let Some(jws) = &jws {
+        out.header = Some(jws.header().clone());
+        out.claims = Some(jws.claims().clone());
+    }
+    let sources = match keys {
+        Keys::None => None,
+        Keys::Broken { file, reason } => Some(vec![SourceKeys::Unusable(KeySourceError {
+            origin: KeySource::File(PathBuf::from(file)),
+            reason: reason.clone(),
+        })]),
+        Keys::Loaded { set, .. } => Some(vec![SourceKeys::Ready(Arc::new(set.clone()))]),
+    };
+    let clock = Clock { now, leeway_secs };
+    let decided =
+        Validator::new(clock, Limits::default())
+            .validate(token, sources.as_deref(), |verified| verified.into_fields());
+    match decided {
+        CoreVerdict::Valid(_) => {}
+        CoreVerdict::Rejected(rejection) => return refuse(out, &rejection),
+        CoreVerdict::KeysUnusable(error) => {
+            out.status = error.status().as_str();
+            out.reason = Some(error.to_string());
+            return out;
+        }
+        // Key files are never pending.
+        CoreVerdict::NeedKeys(_) => {
+            out.status = JwtStatus::KeyError.as_str();
+            out.reason = Some("keys are not loaded".into());
+            return out;
+        }
+    }
+    if let (Keys::Loaded { each, .. }, Some(jws)) = (keys, &jws) {
+        out.keys = explain_keys(jws, each);
+        out.matched = out.keys.iter().position(|k| k.fate == KeyFate::Verified);
+        // Keys after the one that verified were never tried by the module.
+        if let Some(first) = out.matched {
+            for key in out.keys.iter_mut().skip(first + 1) {
+                if matches!(key.fate, KeyFate::Verified | KeyFate::BadSignature) {
+                    key.fate = KeyFate::NotTried;
+                }
+            }
+        }
+    }
+
+    for (i, check) in require.iter().enumerate() {
+        let Some(jws) = &jws else { break };
+        let map = if check.header { jws.header() } else { jws.claims() };
+        let found = lookup(map, &check.path);
+        let is_false = matches!(found, Some(Value::Bool(false)));
+        let value = found.and_then(render).unwrap_or_default();
+        if let Some(why) = require_refusal(value.as_bytes(), is_false && !check.header) {
+            out.status = JwtStatus::RequireFailed.as_str();
+            out.reason = Some(format!(
+                "token refused by \"auth_jwt_require\": value {} ({}) is {why}",
+                i + 1,
+                describe_require(check)
+            ));
+            return out;
+        }
+    }
+    out
+}
+
+/// `claim sub`, `header kid`, `claim realm_access.roles`.
+pub fn describe_require(check: &Require) -> String {
+    format!("{} {}", if check.header { "header" } else { "claim" }, check.path.join("."))
+}
+
+fn refuse(mut out: Verdict, rejection: &Rejection) -> Verdict {
+    out.status = rejection.kind();
+    out.reason = Some(format!("rejected token: {rejection}"));
+    out
+}
+
+/// Each key checked on its own: the module's candidate rules decide `NotCandidate` (no
+/// candidate in a one-key set is `no_key`) against `BadSignature`.
+fn explain_keys(jws: &Jws, each: &[KeyEntry]) -> Vec<KeyReport> {
+    each.iter()
+        .map(|entry| {
+            let fate = match &entry.alone {
+                Err(note) => KeyFate::Skipped(note.clone()),
+                Ok(alone) => match verify_signature(jws, Some(alone)) {
+                    Ok(()) => KeyFate::Verified,
+                    Err(Rejection::NoKey { .. }) => KeyFate::NotCandidate,
+                    Err(_) => KeyFate::BadSignature,
+                },
+            };
+            KeyReport { file: entry.file.clone(), index: entry.index, kid: entry.kid.clone(), fate }
+        })
+        .collect()
+}
+
+/// Loads key files exactly as the module does (several: their union, in order; the first
+/// broken file breaks all, as at one configuration level), plus each key alone for the
+/// explanation.
+pub fn load_keys(paths: &[std::path::PathBuf]) -> Keys {
+    let mut union: Option<KeySet> = None;
+    let mut each = Vec::new();
+    for path in paths {
+        let file = path.display().to_string();
+        let set = match auth_jwt_core::keystore::read_key_file(path) {
+            Ok(set) => set,
+            Err(reason) => return Keys::Broken { file, reason },
+        };
+        // The file parsed as the module parses it, so it is valid JSON without duplicates.
+        let root = std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+        if let Some(root) = root {
+            each.extend(one_key_sets(&root, set.skipped(), &file));
+        }
+        match &mut union {
+            None => union = Some(set),
+            Some(all) => all.extend(set),
+        }
+    }
+    match union {
+        Some(set) => Keys::Loaded { set, each },
+        None => Keys::None,
+    }
+}
+
+fn one_key_sets(root: &Value, skipped: &[String], file: &str) -> Vec<KeyEntry> {
+    let entries: Vec<&Value> = match root.get("keys") {
+        Some(Value::Array(keys)) => keys.iter().collect(),
+        _ => vec![root],
+    };
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, jwk)| {
+            let index = i + 1;
+            let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
+            let one = serde_json::json!({ "keys": [jwk] }).to_string();
+            // The whole file loaded, so a key that does not load alone is one the loader
+            // skipped; its note is the loader's ("key 2 (kid ...): use "enc" is not "sig", skipped").
+            let alone = KeySet::from_json(one.as_bytes()).map_err(|_| {
+                let prefix = format!("key {index}");
+                skipped
+                    .iter()
+                    .find(|note| {
+                        note.strip_prefix(&prefix).is_some_and(|rest| rest.starts_with([' ', ':']))
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| format!("{prefix}: skipped"))
+            });
+            KeyEntry { file: file.to_owned(), index, kid, alone }
+        })
+        .collect()
+}
