@@ -20,6 +20,8 @@ so tests count fetches. The answer is chosen by the first path segment:
     /gzip/<file>           200 with the file gzip-compressed, Content-Encoding: gzip
     /mode/<file>           the file D/mode (one word) names the behaviour above for <file>,
                            so a test can switch a running IdP between good and bad answers
+    /after/<secs>/<rest>   waits <secs> seconds, then answers as /<rest> (a failure that
+                           takes a while, so that several requests wait for the same fetch)
 """
 
 import argparse
@@ -73,6 +75,10 @@ def main():
 
         def answer(self, parts):
             kind = parts[0]
+            if kind == "after":
+                time.sleep(float(parts[1]))
+                parts = parts[2:]
+                kind = parts[0]
             if kind == "mode":
                 with open(os.path.join(args.dir, "mode")) as f:
                     parts = [f.read().strip()] + parts[1:]
