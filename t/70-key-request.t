@@ -14,6 +14,7 @@ use warnings;
 
 use File::Copy qw(copy);
 use File::Temp ();
+use FindBin ();
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP ();
@@ -26,7 +27,7 @@ use NginxRunner qw(slurp spit);
 use Test::Nginx::Socket ();
 
 my $DATA = JwtTest::data_dir();
-my $IDP  = JwtTest::data_dir() =~ s{/data/?$}{/lib/idp.py}r;
+my $IDP  = "$FindBin::Bin/lib/idp.py";
 my $exp  = now() + 3600;
 my $rsa  = jwt_sign(alg => 'RS256', claims => { sub => 'alice', exp => $exp });
 my $es   = jwt_sign(alg => 'ES256', claims => { sub => 'bob', exp => $exp });
@@ -362,7 +363,9 @@ HTTP
         is(scalar(grep { $_->[1] eq 'key_fetch_error' } @answers), 5,
             "$name: \$jwt_status key_fetch_error");
         my $uri = quotemeta "/_idp/$path";
-        is(wait_fetches($idp->{log}, qr{^GET /\Q$path\E$}, 1, 5), 1, "$name: one fetch");
+        # idp.py logs a request once it has answered (the slow one after nginx gave up).
+        wait_fetches($idp->{log}, qr{^GET /\Q$path\E$}, 1, 5);
+        is(fetches($idp->{log}, qr{^GET /\Q$path\E$}), 1, "$name: one fetch");
         my @errors = $n->error_log =~ /^(.*\[error\].*auth_jwt: key request "$uri" failed: .*)$/mg;
         is(scalar @errors, 1, "$name: exactly one error line for the failed fetch")
             or diag($n->error_log);
@@ -436,10 +439,13 @@ subtest 'refresh ahead: in the last quarter of auth_jwt_key_cache, a background 
 HTTP
     my $re = qr{^GET /slow/1\.5/rsa\.json$};
     is(status_of($n, '/t', bearer($rsa)), 200, 'the first request waits for the fetch: 200');
-    my $fetched = time;
     is(wait_fetches($idp->{log}, $re, 1, 5), 1, 'one fetch');
-    # Three seconds after the fetch (nginx's clock counts whole seconds): the last quarter.
-    sleep int($fetched) + 3.3 - time;
+    # The keys' age counts whole seconds of nginx's clock, the one its log lines show: the
+    # last quarter of the 4 s begins 3 s after the second of the "keys loaded" line.
+    my ($y, $mo, $d, $h, $mi, $sec) = $n->error_log
+        =~ m{^(\d+)/(\d+)/(\d+) (\d+):(\d+):(\d+) \[info\].* 1 keys loaded}m or die $n->error_log;
+    my $fetched = POSIX::mktime($sec, $mi, $h, $d, $mo - 1, $y - 1900);
+    sleep $fetched + 3.3 - time;
     is(status_of($n, '/t', bearer($rsa)), 200, 'after 3 s: 200 with the keys in hand');
     is(scalar(grep { /$re/ } split /\n/, slurp($idp->{log})), 1,
         'answered while the IdP was still on the background fetch');
