@@ -335,6 +335,7 @@ subtest 'a failed fetch: 500, key_fetch_error, one error line per fetch' => sub 
         ['truncated',  'after/0.5/truncated/rsa.json', qr/JWK set is not valid JSON/],
         ['empty',      'after/0.5/status/204',       qr/the response body is empty/],
         ['big',        'after/0.5/big/100000',       qr/the subrequest failed/],
+        ['unsized-big', 'after/0.5/unsized/100000',  qr/the subrequest failed/],
         ['slow',       'slow/3/rsa.json',            qr/the response status is 504/],
         ['reset',      'after/0.5/reset',            qr/the response status is 502/],
         ['gzip',       'after/0.5/gzip/rsa.json',    qr/the response is "gzip"-encoded/],
