@@ -274,6 +274,41 @@ HTTP
     }
 };
 
+subtest 'the request that started a fetch goes away: its waiters fetch again' => sub {
+    my $dir = workdir();
+    copy("$DATA/jwks/rsa.json", "$dir/rsa.json") or die $!;
+    my $idp = start_idp($dir);
+    my $n = NginxRunner->new(http => <<"HTTP");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        $STATUS_HEADER
+        location /_idp/ { internal; proxy_pass http://127.0.0.1:$idp->{port}/; }
+        location /t {
+            auth_jwt "api";
+            auth_jwt_key_cache 1h;
+            auth_jwt_key_request /_idp/slow/1/rsa.json;
+            empty_gif;
+        }
+    }
+HTTP
+    my $starter = connect_to($n);
+    print $starter request_text('GET', '/t', [bearer($rsa)]);
+    sleep 0.3;    # its fetch is under way
+    my @waiters = map { connect_to($n) } 1 .. 3;
+    print $_ request_text('GET', '/t', [bearer($rsa)]) for @waiters;
+    sleep 0.3;    # they wait for the same fetch
+    close $starter;
+    my @statuses = map { (read_response($_, 15))[0] } @waiters;
+    is_deeply(\@statuses, [200, 200, 200], 'the waiters are answered 200') or diag($n->error_log);
+    my $seen = fetches($idp->{log}, qr{^GET /slow/1/rsa\.json$});
+    ok($seen >= 1 && $seen <= 2, "one fetch, or one more after the first was abandoned ($seen)");
+    is(status_of($n, '/t', bearer($rsa)), 200, 'the worker goes on: 200 from the cached keys');
+    unlike($n->error_log, qr/key request "[^"]*" failed/, 'a client going away is no IdP failure');
+    is(count_log($n, qr/key request "[^"]*": 1 keys loaded/), 1, 'one fetch reported: the one done');
+    unlike($n->error_log, qr/\[(alert|crit|emerg)\]|exited on signal/, 'no alerts, no crash');
+    $n->stop;
+};
+
 subtest 'unknown kid: one refetch after a rotation; a kid flood; refetch off' => sub {
     my $dir = workdir();
     spit("$dir/$_.json", jwks_of('rsa')) for qw(rot flood off);

@@ -17,8 +17,9 @@ use std::rc::Rc;
 use ngx::ffi::{
     ngx_connection_t, ngx_http_headers_in_t, ngx_http_post_subrequest_t, ngx_http_request_body_t,
     ngx_http_request_t, ngx_http_subrequest, ngx_int_t, ngx_post_event, ngx_posted_events,
-    ngx_str_t, ngx_uint_t, u_char, NGX_ERROR, NGX_HTTP_SUBREQUEST_BACKGROUND,
-    NGX_HTTP_SUBREQUEST_IN_MEMORY, NGX_HTTP_SUBREQUEST_WAITED, NGX_OK,
+    ngx_str_t, ngx_uint_t, u_char, NGX_ERROR, NGX_HTTP_CLIENT_CLOSED_REQUEST,
+    NGX_HTTP_SUBREQUEST_BACKGROUND, NGX_HTTP_SUBREQUEST_IN_MEMORY, NGX_HTTP_SUBREQUEST_WAITED,
+    NGX_OK,
 };
 use ngx::http::Request;
 
@@ -215,11 +216,18 @@ unsafe extern "C" fn post_fetch<T>(
     data: *mut c_void,
     rc: ngx_int_t,
 ) -> ngx_int_t {
-    guarded((), || {
+    guarded(NGX_OK as ngx_int_t, || {
         // SAFETY: `data` is the FetchContext registered with this handler, alive in the parent's
         // pool; nginx passes the finished subrequest, whose response (headers and the in-memory
         // body in `out`) is still in place.
         let (context, sr) = unsafe { (&*data.cast::<FetchContext<T>>(), &*subrequest) };
+        if rc == NGX_HTTP_CLIENT_CLOSED_REQUEST as ngx_int_t {
+            // The client of the request that started the fetch went away, and nginx stopped
+            // the fetch with it: the identity provider did not fail, there is nothing to
+            // record, and the waiters are woken to fetch again. nginx goes on ending the parent.
+            context.flight.end(FlightState::Abandoned);
+            return rc;
+        }
         // SAFETY: the body buffer, where there is one, lies between `pos` and `last`.
         let body = unsafe {
             sr.out.as_ref().and_then(|out| out.buf.as_ref()).map(|buf| {
@@ -247,8 +255,8 @@ unsafe extern "C" fn post_fetch<T>(
             (context.on_fetched)(log, &context.flight, &response);
         }
         context.flight.end(FlightState::Done);
-    });
-    // The outcome is the module's to report (a 500 for the requests that need the keys):
-    // nginx must not end the parent request because the fetch failed.
-    NGX_OK as ngx_int_t
+        // The outcome is the module's to report (a 500 for the requests that need the keys):
+        // nginx must not end the parent request because the fetch failed.
+        NGX_OK as ngx_int_t
+    })
 }
