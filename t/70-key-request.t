@@ -495,6 +495,39 @@ HTTP
     $n->stop;
 };
 
+subtest 'a background refresh that fails: the keys in hand stay in force, one warning' => sub {
+    my $dir = workdir();
+    copy("$DATA/jwks/rsa.json", "$dir/rsa.json") or die $!;
+    spit("$dir/mode", "keys\n");
+    my $idp = start_idp($dir);
+    my $n = NginxRunner->new(http => <<"HTTP");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        $STATUS_HEADER
+        location /_idp/ { internal; proxy_pass http://127.0.0.1:$idp->{port}/; }
+        location /t {
+            auth_jwt "api";
+            auth_jwt_key_cache 4s;
+            auth_jwt_key_request /_idp/mode/rsa.json;
+            empty_gif;
+        }
+    }
+HTTP
+    is(status_of($n, '/t', bearer($rsa)), 200, 'a good fetch: 200');
+    spit("$dir/mode", "garbage\n");
+    my ($y, $mo, $d, $h, $mi, $sec) = $n->error_log
+        =~ m{^(\d+)/(\d+)/(\d+) (\d+):(\d+):(\d+) \[info\].* 1 keys loaded}m or die $n->error_log;
+    sleep POSIX::mktime($sec, $mi, $h, $d, $mo - 1, $y - 1900) + 3.3 - time;
+    is(status_of($n, '/t', bearer($rsa)), 200, 'in the last quarter: 200, a background fetch');
+    is(wait_fetches($idp->{log}, qr{^GET /mode/rsa\.json$}, 2, 5), 2, 'the refresh reached the IdP');
+    ok($n->wait_for_log(qr{\[warn\].*key request "/_idp/mode/rsa\.json" failed: JWK set is not valid JSON.*stay in force}, 2),
+        'it failed: a warning, the keys in hand stay') or diag($n->error_log);
+    is(status_of($n, '/t', bearer($rsa)), 200, "then: 200 ($_)") for 1 .. 3;
+    is(count_log($n, qr{key request "/_idp/mode/rsa\.json" failed}), 1, 'one line for the one failed fetch');
+    unlike($n->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
+    $n->stop;
+};
+
 subtest 'HTTPS IdP: proxy_ssl_verify on with the trusted certificate, and a wrong one' => sub {
     my $dir = workdir();
     copy("$DATA/jwks/rsa.json", "$dir/rsa.json") or die $!;
