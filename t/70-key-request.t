@@ -27,6 +27,10 @@ use NginxRunner qw(slurp spit);
 use Test::Nginx::Socket ();
 
 my $DATA = JwtTest::data_dir();
+# Under valgrind (scripts/sanitize) nginx is ~10-50 times slower: waits grow, and the refresh
+# ahead cases use a cache long enough for a request to fit in its last quarter.
+my $SLOW  = $ENV{TEST_NGINX_USE_VALGRIND} ? 10 : 1;
+my $AHEAD = 4 * $SLOW;    # auth_jwt_key_cache of the refresh ahead cases, in seconds
 my $IDP  = "$FindBin::Bin/lib/idp.py";
 my $exp  = now() + 3600;
 my $rsa  = jwt_sign(alg => 'RS256', claims => { sub => 'alice', exp => $exp });
@@ -89,7 +93,7 @@ sub fetches {
 # Waits up to $timeout seconds until the log has $want matching lines; returns the count.
 sub wait_fetches {
     my ($log, $re, $want, $timeout) = @_;
-    my $deadline = time + $timeout;
+    my $deadline = time + $timeout * $SLOW;
     while (1) {
         my $n = grep { /$re/ } split /\n/, slurp($log);
         return $n if $n >= $want || time > $deadline;
@@ -115,7 +119,7 @@ sub read_response {
     my ($s, $timeout) = @_;
     my $buf = '';
     my $sel = IO::Select->new($s);
-    my $deadline = time + ($timeout // 10);
+    my $deadline = time + ($timeout // 10) * $SLOW;
     while (1) {
         if ($buf =~ /\r\n\r\n/) {
             my ($head, $body) = split /\r\n\r\n/, $buf, 2;
@@ -134,7 +138,7 @@ sub read_response {
 
 sub connect_to {
     my ($n) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $n->port, Timeout => 5)
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $n->port, Timeout => 5 * $SLOW)
         or die "connect: $!";
     return $s;
 }
@@ -458,6 +462,7 @@ HTTP
 
 subtest 'refresh ahead: in the last quarter of auth_jwt_key_cache, a background fetch' => sub {
     my $dir = workdir();
+    my $bg = 1.5 * $SLOW;    # the IdP's delay: the refreshing request is answered before it
     copy("$DATA/jwks/rsa.json", "$dir/rsa.json") or die $!;
     my $idp = start_idp($dir);
     my $n = NginxRunner->new(http => <<"HTTP");
@@ -467,29 +472,30 @@ subtest 'refresh ahead: in the last quarter of auth_jwt_key_cache, a background 
         location /_idp/ { internal; proxy_pass http://127.0.0.1:$idp->{port}/; }
         location /t {
             auth_jwt "api";
-            auth_jwt_key_cache 4s;
-            auth_jwt_key_request /_idp/slow/1.5/rsa.json;
+            auth_jwt_key_cache ${AHEAD}s;
+            auth_jwt_key_request /_idp/slow/$bg/rsa.json;
             empty_gif;
         }
     }
 HTTP
-    my $re = qr{^GET /slow/1\.5/rsa\.json$};
+    my $re = qr{^GET /slow/\Q$bg\E/rsa\.json$};
     is(status_of($n, '/t', bearer($rsa)), 200, 'the first request waits for the fetch: 200');
     is(wait_fetches($idp->{log}, $re, 1, 5), 1, 'one fetch');
     # The keys' age counts whole seconds of nginx's clock, the one its log lines show: the
-    # last quarter of the 4 s begins 3 s after the second of the "keys loaded" line.
+    # last quarter of the cache time begins 3/4 of it after the second of the "keys loaded"
+    # line.
     my ($y, $mo, $d, $h, $mi, $sec) = $n->error_log
         =~ m{^(\d+)/(\d+)/(\d+) (\d+):(\d+):(\d+) \[info\].* 1 keys loaded}m or die $n->error_log;
     my $fetched = POSIX::mktime($sec, $mi, $h, $d, $mo - 1, $y - 1900);
-    sleep $fetched + 3.3 - time;
-    is(status_of($n, '/t', bearer($rsa)), 200, 'after 3 s: 200 with the keys in hand');
+    sleep $fetched + $AHEAD * 3 / 4 + 0.3 - time;
+    is(status_of($n, '/t', bearer($rsa)), 200, 'in the last quarter: 200 with the keys in hand');
     is(scalar(grep { /$re/ } split /\n/, slurp($idp->{log})), 1,
         'answered while the IdP was still on the background fetch');
     is(status_of($n, '/t', bearer($rsa)), 200, 'the next request: 200, no wait');
     is(wait_fetches($idp->{log}, $re, 2, 5), 2, 'the background fetch reached the IdP');
     is(status_of($n, '/t', bearer($rsa)), 200, "then: 200") for 1 .. 3;
     is(fetches($idp->{log}, $re), 2, 'no further fetch: the refreshed keys are fresh');
-    is(count_log($n, qr{key request "/_idp/slow/1\.5/rsa\.json": 1 keys loaded}), 2,
+    is(count_log($n, qr{key request "/_idp/slow/\Q$bg\E/rsa\.json": 1 keys loaded}), 2,
         'both fetches loaded the keys');
     unlike($n->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
     $n->stop;
@@ -507,7 +513,7 @@ subtest 'a background refresh that fails: the keys in hand stay in force, one wa
         location /_idp/ { internal; proxy_pass http://127.0.0.1:$idp->{port}/; }
         location /t {
             auth_jwt "api";
-            auth_jwt_key_cache 4s;
+            auth_jwt_key_cache ${AHEAD}s;
             auth_jwt_key_request /_idp/mode/rsa.json;
             empty_gif;
         }
@@ -517,7 +523,7 @@ HTTP
     spit("$dir/mode", "garbage\n");
     my ($y, $mo, $d, $h, $mi, $sec) = $n->error_log
         =~ m{^(\d+)/(\d+)/(\d+) (\d+):(\d+):(\d+) \[info\].* 1 keys loaded}m or die $n->error_log;
-    sleep POSIX::mktime($sec, $mi, $h, $d, $mo - 1, $y - 1900) + 3.3 - time;
+    sleep POSIX::mktime($sec, $mi, $h, $d, $mo - 1, $y - 1900) + $AHEAD * 3 / 4 + 0.3 - time;
     is(status_of($n, '/t', bearer($rsa)), 200, 'in the last quarter: 200, a background fetch');
     is(wait_fetches($idp->{log}, qr{^GET /mode/rsa\.json$}, 2, 5), 2, 'the refresh reached the IdP');
     ok($n->wait_for_log(qr{\[warn\].*key request "/_idp/mode/rsa\.json" failed: JWK set is not valid JSON.*stay in force}, 2),
