@@ -313,6 +313,42 @@ HTTP
     $n->stop;
 };
 
+# The statuses of requests sent as concurrent streams of one HTTP/2 connection (nghttp).
+sub h2_statuses {
+    my ($n, $token, @paths) = @_;
+    open(my $h2, '-|', 'nghttp', '-n', '-s', '-H', "Authorization: Bearer $token",
+        map { "http://127.0.0.1:" . $n->port . $_ } @paths) or die "nghttp: $!";
+    my %status = map { /^\s*\d+\s+\+\S+\s+\+\S+\s+\S+\s+(\d{3})\s+\d+\s+(\S+)\s*$/ ? ($2 => $1) : () } <$h2>;
+    close $h2;
+    return map { $status{$_} // 0 } @paths;
+}
+
+subtest 'HTTP/2: the streams of one connection wait for one fetch' => sub {
+    plan skip_all => 'nghttp (Debian nghttp2-client) is not installed'
+        unless grep { -x "$_/nghttp" } split /:/, $ENV{PATH};
+    my $dir = workdir();
+    copy("$DATA/jwks/rsa.json", "$dir/rsa.json") or die $!;
+    my $idp = start_idp($dir);
+    my $n = NginxRunner->new(http => <<"HTTP");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        http2 on;
+        auth_jwt "api";
+        location /_idp/ { internal; proxy_pass http://127.0.0.1:$idp->{port}/; }
+        location /t   { auth_jwt_key_cache 1h; auth_jwt_key_request /_idp/slow/1/rsa.json; empty_gif; }
+        location /big { auth_jwt_key_request /_idp/after/0.5/big/100000; empty_gif; }
+    }
+HTTP
+    my @statuses = h2_statuses($n, $rsa, map { "/t?$_" } 1 .. 20);
+    is_deeply(\@statuses, [(200) x 20], '20 streams on a cold worker: all 200') or diag($n->error_log);
+    is(fetches($idp->{log}, qr{^GET /slow/1/rsa\.json$}), 1, 'one fetch');
+    @statuses = h2_statuses($n, $rsa, map { "/big?$_" } 1 .. 5);
+    is_deeply(\@statuses, [(500) x 5], 'a key set over the buffer: every stream 500');
+    is_deeply([h2_statuses($n, $rsa, '/t')], [200], 'then: 200');
+    unlike($n->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
+    $n->stop;
+};
+
 subtest 'unknown kid: one refetch after a rotation; a kid flood; refetch off' => sub {
     my $dir = workdir();
     spit("$dir/$_.json", jwks_of('rsa')) for qw(rot flood off);
