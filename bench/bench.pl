@@ -179,6 +179,11 @@ my $port = do {
     $p;
 };
 
+# The identity provider of the key request rows: a second server block of the same nginx.
+my $idp_socket = "$out/nginx/idp.sock";
+my $idp_down   = "$out/nginx/idp-down";
+unlink $idp_socket, $idp_down;
+
 sub write_conf {
     my ($with_cache) = @_;
     my $affinity = $pin eq 'off' ? '' : 'worker_cpu_affinity 01;';
@@ -235,6 +240,29 @@ http {
         location = /jwe-nested-nocache {
             auth_jwt "bench"; auth_jwt_type nested; auth_jwt_key_file $jwe_keys; $nocache
             empty_gif;
+        }
+        # The same key set as /jwt, fetched with auth_jwt_key_request from the IdP below.
+        location = /_jwks { internal; proxy_pass http://unix:$idp_socket:/jwks.json; }
+        location = /jwt-key-request {
+            auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;
+            empty_gif;
+        }
+        # Cached for 1 s only, from an IdP that fails once \$idp_down exists: after the first
+        # fetch every request runs on stale keys, and a fetch is tried again after each
+        # backoff (1, 2, 4 ... 60 s).
+        location = /_jwks_down { internal; proxy_pass http://unix:$idp_socket:/down.json; }
+        location = /jwt-idp-down {
+            auth_jwt "bench"; auth_jwt_key_cache 1s; auth_jwt_key_request /_jwks_down;
+            empty_gif;
+        }
+    }
+    # The identity provider: serves the key set of /jwt.
+    server {
+        listen unix:$idp_socket;
+        location = /jwks.json { alias $keys; }
+        location = /down.json {
+            if (-f $idp_down) { return 500; }
+            alias $keys;
         }
     }
 }
@@ -364,6 +392,12 @@ for my $alg (@$ALGS_DISTINCT) {
         "$DISTINCT tokens, cache off: every request parses and verifies"];
 }
 push @scenarios,
+    ['key file warm', '/jwt', $tokens{'repeated-RS256'}, 200, undef,
+        'same token, the key set from auth_jwt_key_file (as "repeated RS256")'],
+    ['key request warm', '/jwt-key-request', $tokens{'repeated-RS256'}, 200, undef,
+        'same token, the same key set from auth_jwt_key_request, auth_jwt_key_cache 1h'],
+    ['IdP down, stale keys', '/jwt-idp-down', $tokens{'repeated-RS256'}, 200, undef,
+        'same token, auth_jwt_key_cache 1s, the IdP answers 500 after the first fetch'],
     ['repeated RS256 var', '/jwt-var', $tokens{'repeated-RS256'}, 200, undef,
         'same token, key file named by a variable ("auth_jwt_key_file $name")'],
     ['distinct RS256 cached', '/jwt', $tokens{'distinct-RS256'}, 200, undef,
@@ -403,6 +437,10 @@ for my $s (@scenarios) {
     die "$name: $path answers $got, expected $want (see $prefix/logs/error.log)\n"
         unless $got == $want;
 }
+# The status checks made the IdP's one good fetch for "IdP down, stale keys"; from now on it
+# fails.
+open(my $down, '>', $idp_down) or die "$idp_down: $!";
+close $down;
 my %best;
 for my $round (1 .. $rounds) {
     for my $s (@scenarios) {
@@ -614,6 +652,13 @@ printf "baseline: %.1f µs of worker CPU per request, baseline long: %.1f µs; r
     $base_long ? $base_long->{cpu_us} : 0, $long_bytes;
 print "CPU µs/req of every run (the best is kept):\n";
 printf "  %-24s %s\n", $_->{name}, join(' ', map { sprintf '%.1f', $_ } @{ $_->{all_cpu_us} }) for @rows;
+# The key request rows against their references (requests per worker CPU-second).
+my %by_name = map { $_->{name} => $_ } @rows;
+for my $pair (['key request warm', 'key file warm'], ['IdP down, stale keys', 'key request warm']) {
+    my ($row, $ref) = @by_name{@$pair};
+    next unless $row && $ref && $ref->{rpc};
+    printf "%s / %s: %.3f\n", @$pair, $row->{rpc} / $ref->{rpc};
+}
 print "crypto µs: raw verification time from the microbenchmark (rows that verify on every request)\n";
 print "overhead µs: CPU µs/req - baseline - crypto\n";
 print "\n$profile_md" if $profile_md;

@@ -34,6 +34,8 @@ my @scenarios = (
     ['baseline',      '/none', 'repeated-HS256.txt', undef],
     ['baseline long', '/none', 'repeated-RS256.txt', undef],
     ['repeated RS256', '/jwt', 'repeated-RS256.txt', 'baseline long'],
+    # The same key set from auth_jwt_key_request (fetched once, during the warm-up).
+    ['key request warm', '/jwt-key-request', 'repeated-RS256.txt', 'baseline long'],
     (map { ["distinct $_->[0]", '/jwt-nocache', "distinct-$_->[0].txt", $_->[1]] }
         ['RS256', 'baseline long'], ['PS256', 'baseline long'], ['ES256', 'baseline'],
         ['ES384', 'baseline'], ['ES512', 'baseline'], ['EdDSA', 'baseline'],
@@ -68,6 +70,16 @@ http {
             auth_jwt "bench"; auth_jwt_key_file $keys; auth_jwt_verify_cache off;
             empty_gif;
         }
+        location = /_jwks { internal; proxy_pass http://unix:$dir/idp.sock:/jwks.json; }
+        location = /jwt-key-request {
+            auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;
+            empty_gif;
+        }
+    }
+    # The identity provider of "key request warm".
+    server {
+        listen unix:$dir/idp.sock;
+        location = /jwks.json { alias $keys; }
     }
 }
 EOF

@@ -3,7 +3,7 @@
 
 # Debian packages needed to build the vendored NGINX (bindgen, PCRE2, OpenSSL, zlib) and to
 # run the tests (perl's prove, the openssl CLI that mints test tokens, curl for the demo).
-REQUIRED_PACKAGES="libclang-dev libpcre2-dev libssl-dev zlib1g-dev gcc make perl openssl curl"
+REQUIRED_PACKAGES="libclang-dev libpcre2-dev libssl-dev zlib1g-dev gcc make perl openssl curl nghttp2-client"
 
 # Installs the missing packages when running as root; otherwise prints the exact command.
 ensure_packages() {

@@ -15,8 +15,9 @@ use core::ptr::{self, NonNull};
 use std::rc::Rc;
 
 use ngx::ffi::{
-    ngx_http_post_subrequest_t, ngx_http_request_body_t, ngx_http_request_t, ngx_http_subrequest,
-    ngx_int_t, ngx_post_event, ngx_posted_events, ngx_str_t, ngx_uint_t, u_char, NGX_ERROR,
+    ngx_connection_t, ngx_http_headers_in_t, ngx_http_post_subrequest_t, ngx_http_request_body_t,
+    ngx_http_request_t, ngx_http_subrequest, ngx_int_t, ngx_post_event, ngx_posted_events,
+    ngx_str_t, ngx_uint_t, u_char, NGX_ERROR, NGX_HTTP_CLIENT_CLOSED_REQUEST,
     NGX_HTTP_SUBREQUEST_BACKGROUND, NGX_HTTP_SUBREQUEST_IN_MEMORY, NGX_HTTP_SUBREQUEST_WAITED,
     NGX_OK,
 };
@@ -107,6 +108,8 @@ pub type OnFetched<T> = fn(log: Log, flight: &Flight<T>, response: &Response);
 struct FetchContext<T> {
     flight: Rc<Flight<T>>,
     on_fetched: OnFetched<T>,
+    /// The parent does not wait for this fetch (it may be sending its own answer meanwhile).
+    background: bool,
 }
 
 impl<T> Drop for FetchContext<T> {
@@ -136,7 +139,7 @@ pub fn start<T: 'static>(
     let mut args = pool_str(request, args)?;
     // `allocate` registers a cleanup that drops the context with the pool (see FetchContext's
     // Drop).
-    let context = pool.allocate(FetchContext { flight, on_fetched });
+    let context = pool.allocate(FetchContext { flight, on_fetched, background });
     let post = pool.calloc_type::<ngx_http_post_subrequest_t>();
     let body = pool.calloc_type::<ngx_http_request_body_t>();
     if context.is_null() || post.is_null() || body.is_null() {
@@ -163,8 +166,38 @@ pub fn start<T: 'static>(
             return Err(NginxFailed);
         }
         (*subrequest).request_body = body;
+        forget_request_body(&mut (*subrequest).headers_in);
     }
     Ok(())
+}
+
+/// The fetch is a GET without a body, but nginx gives a subrequest a copy of the parent's
+/// request headers: the headers that announce the parent's body (a POST's) must not reach the
+/// identity provider, which would wait for a body that never comes. The copy is the
+/// subrequest's own; the parent keeps its headers.
+fn forget_request_body(headers: &mut ngx_http_headers_in_t) {
+    headers.content_length = ptr::null_mut();
+    headers.content_length_n = -1;
+    headers.transfer_encoding = ptr::null_mut();
+    headers.set_chunked(0);
+}
+
+/// Whether an output filter refused the fetch's response body: nginx's in-memory collection
+/// does when the body is larger than `subrequest_output_buffer_size` ("too big subrequest
+/// response"). It then marks the connection, which the subrequest shares with the client, as
+/// failed, and nginx would close the client's connection without an answer as the subrequest
+/// ends, although nothing went wrong with it. A parent waiting in the ACCESS phase has sent
+/// nothing on it yet, so the mark is cleared and the parent answers 500 like for any failed
+/// fetch. A background fetch's parent may be writing its own answer: a mark there may be
+/// the client's, and stays.
+fn refused_in_memory(connection: &mut ngx_connection_t, background: bool) -> bool {
+    if connection.error() == 0 {
+        return false;
+    }
+    if !background {
+        connection.set_error(0);
+    }
+    true
 }
 
 fn pool_str(request: &Request, bytes: &[u8]) -> Result<ngx_str_t, NginxFailed> {
@@ -183,11 +216,18 @@ unsafe extern "C" fn post_fetch<T>(
     data: *mut c_void,
     rc: ngx_int_t,
 ) -> ngx_int_t {
-    guarded((), || {
+    guarded(NGX_OK as ngx_int_t, || {
         // SAFETY: `data` is the FetchContext registered with this handler, alive in the parent's
         // pool; nginx passes the finished subrequest, whose response (headers and the in-memory
         // body in `out`) is still in place.
         let (context, sr) = unsafe { (&*data.cast::<FetchContext<T>>(), &*subrequest) };
+        if rc == NGX_HTTP_CLIENT_CLOSED_REQUEST as ngx_int_t {
+            // The client of the request that started the fetch went away, and nginx stopped
+            // the fetch with it: the identity provider did not fail, there is nothing to
+            // record, and the waiters are woken to fetch again. nginx goes on ending the parent.
+            context.flight.end(FlightState::Abandoned);
+            return rc;
+        }
         // SAFETY: the body buffer, where there is one, lies between `pos` and `last`.
         let body = unsafe {
             sr.out.as_ref().and_then(|out| out.buf.as_ref()).map(|buf| {
@@ -202,15 +242,21 @@ unsafe extern "C" fn post_fetch<T>(
             Ok(code @ 100..=999) => code,
             _ => sr.headers_out.status,
         };
-        let response =
-            Response { status, body, content_encoding, failed: rc == NGX_ERROR as ngx_int_t };
+        // SAFETY: the subrequest's connection is the parent's, valid on this thread.
+        let filter_failed = unsafe { refused_in_memory(&mut *sr.connection, context.background) };
+        let response = Response {
+            status,
+            body,
+            content_encoding,
+            failed: rc == NGX_ERROR as ngx_int_t || filter_failed,
+        };
         // SAFETY: the connection log of the subrequest is the parent's, valid on this thread.
         if let Some(log) = unsafe { Log::from_raw((*sr.connection).log) } {
             (context.on_fetched)(log, &context.flight, &response);
         }
         context.flight.end(FlightState::Done);
-    });
-    // The outcome is the module's to report (a 500 for the requests that need the keys):
-    // nginx must not end the parent request because the fetch failed.
-    NGX_OK as ngx_int_t
+        // The outcome is the module's to report (a 500 for the requests that need the keys):
+        // nginx must not end the parent request because the fetch failed.
+        NGX_OK as ngx_int_t
+    })
 }

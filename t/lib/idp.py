@@ -16,10 +16,14 @@ so tests count fetches. The answer is chosen by the first path segment:
     /garbage               200 with a body that is not JSON
     /truncated/<file>      200 announcing the whole file, sending half, then closing
     /big/<bytes>           200 with a JSON body of <bytes> bytes
+    /unsized/<bytes>       the same without Content-Length, the end of the body told by
+                           closing the connection
     /reset                 closes the connection without an answer
     /gzip/<file>           200 with the file gzip-compressed, Content-Encoding: gzip
     /mode/<file>           the file D/mode (one word) names the behaviour above for <file>,
                            so a test can switch a running IdP between good and bad answers
+    /after/<secs>/<rest>   waits <secs> seconds, then answers as /<rest> (a failure that
+                           takes a while, so that several requests wait for the same fetch)
 """
 
 import argparse
@@ -73,6 +77,10 @@ def main():
 
         def answer(self, parts):
             kind = parts[0]
+            if kind == "after":
+                time.sleep(float(parts[1]))
+                parts = parts[2:]
+                kind = parts[0]
             if kind == "mode":
                 with open(os.path.join(args.dir, "mode")) as f:
                     parts = [f.read().strip()] + parts[1:]
@@ -101,6 +109,12 @@ def main():
                 size = int(parts[1])
                 body = b'{"keys":[],"pad":"' + b"x" * max(0, size - 20) + b'"}'
                 self.send(200, body)
+            elif kind == "unsized":
+                size = int(parts[1])
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b'{"keys":[],"pad":"' + b"x" * max(0, size - 20) + b'"}')
+                self.close_connection = True
             elif kind == "reset":
                 self.close_connection = True
                 self.connection.setsockopt(
