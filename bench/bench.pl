@@ -711,17 +711,27 @@ EOF
 # directives have our names, so it cannot share a configuration with our module: it runs in
 # an nginx instance of its own (the same binary), and ours in another with the same
 # configuration text except the load_module line. Only auth_jwt and auth_jwt_key_file are
-# used, with BENCH_PEER_KEYS (default t/data/jwks/rsa.json, one RSA key).
+# used, with BENCH_PEER_KEYS (default: the main rows' t/data/jwks/all.json). Distinct tokens
+# for both sides mean more tokens than our default cache holds, so the other algorithms get
+# their own files of $BEYOND_CACHE.
 my $peer_md = '';
 if (my $peer_so = $ENV{BENCH_PEER}) {
     -f $peer_so or die "BENCH_PEER: $peer_so: no such file\n";
-    my $peer_keys = $ENV{BENCH_PEER_KEYS} || $one_key;
+    my $peer_keys = $ENV{BENCH_PEER_KEYS} || $keys;
+    my %key_of = (ES256 => 'ec256.pem', EdDSA => 'ed25519.pem', HS256 => 'hs256.bin');
+    my %kid_of = (ES256 => 'ec256', EdDSA => 'ed25519', HS256 => 'hs256');
+    my @beyond = map {
+        my $file = mint_many("$out/tokens/beyond-cache-$_.txt", "tokens $root/t/data/keys/$key_of{$_}"
+            . " $kid_of{$_} $BEYOND_CACHE --alg $_ --first 500000");
+        ["beyond cache $_", '/jwt', $file, 200, "$_ distinct", { vs => 'baseline' }]
+    } qw(ES256 EdDSA HS256);
     my $locations = <<"EOF";
         location = /none { empty_gif; }
         location = /basic { auth_basic "bench"; auth_basic_user_file $out/htpasswd; empty_gif; }
         location = /jwt { auth_jwt "bench"; auth_jwt_key_file $peer_keys; empty_gif; }
 EOF
     my @peer_rows = (
+        ['baseline', '/none', $tokens{'repeated-HS256'}, 200, undef, {}],
         ['baseline long', '/none', $tokens{'repeated-RS256'}, 200, undef, {}],
         [$basic_401, '/basic', $tokens{'repeated-RS256'}, 401, undef, {}],
         ["baseline long, $MIX_CLIENTS conns", '/none', $tokens{'repeated-RS256'}, 200, undef,
@@ -729,6 +739,7 @@ EOF
         ['repeated RS256', '/jwt', $tokens{'repeated-RS256'}, 200, undef, { vs => 'baseline long' }],
         ['mix RS256', '/jwt', $tokens{mix}, 200, undef, \%mix],
         ['beyond cache RS256', '/jwt', $tokens{beyond}, 200, 'RS256 distinct', { vs => 'baseline long' }],
+        @beyond,
         ['garbage', '/jwt', $tokens{garbage}, 401, undef, { vs => $basic_401 }],
         ['expired flood', '/jwt', $tokens{expired_flood}, 401, undef, { vs => $basic_401 }],
         ['not-yet-valid flood', '/jwt', $tokens{nbf_flood}, 401, undef, { vs => $basic_401 }],
@@ -768,7 +779,7 @@ EOF
             . " | $x | $cell{'ours overhead'} | $cell{'peer overhead'} |\n";
     }
     $peer_md .= "\nours ÷ peer: requests per worker CPU-second, ours over the peer's. Overhead: CPU"
-        . " µs/req − the instance's own baseline − our microbenchmark's raw RS256 verification"
+        . " µs/req − the instance's own baseline − our microbenchmark's raw verification"
         . " (rows that verify on every request; the peer's crypto library may differ).\n";
     open(my $fh, '>', "$out/results-peer.md") or die $!;
     print $fh $peer_md;

@@ -5,8 +5,10 @@ t/lib/JwtTest.pm mints through the openssl command line, one process per token: 
 tests, but thousands of tokens take minutes there and seconds here. Like JwtTest.pm, this
 shares no code with the module, so a token is signed the way any third-party issuer signs it.
 
-  mint-many.py tokens KEY.pem KID COUNT [--exp-in S] [--nbf-in S] [--first N]
-      COUNT distinct RS256 tokens, one a line, claims shaped like bench.pl's own (iss, aud,
+  mint-many.py tokens KEY KID COUNT [--alg ALG] [--exp-in S] [--nbf-in S] [--first N]
+      COUNT distinct tokens, one a line, signed with KEY (a PEM private key, or the raw
+      secret file for HS256); ALG is RS256 (default), ES256, EdDSA or HS256. Claims are
+      shaped like bench.pl's own (iss, aud,
       sub, jti, iat, exp, scope; nbf when --nbf-in is given). --exp-in/--nbf-in are seconds
       from now (negative: in the past). --first numbers the tokens from N, so that two
       files never share a token.
@@ -17,12 +19,15 @@ shares no code with the module, so a token is signed the way any third-party iss
 """
 import argparse
 import base64
+import hashlib
+import hmac
 import json
 import sys
 import time
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 
 def b64url(data: bytes) -> str:
@@ -34,11 +39,30 @@ def compact(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
 
+def signer(alg, key_file):
+    """A function from the signing input to the JWS signature bytes."""
+    with open(key_file, "rb") as f:
+        material = f.read()
+    if alg == "HS256":
+        return lambda data: hmac.new(material, data, hashlib.sha256).digest()
+    key = serialization.load_pem_private_key(material, password=None)
+    if alg == "RS256":
+        return lambda data: key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    if alg == "ES256":
+        def es256(data):
+            # cryptography gives DER; JWS wants the fixed-width r || s.
+            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return es256
+    if alg == "EdDSA":
+        return key.sign
+    raise SystemExit(f"mint-many.py: unsupported alg {alg}")
+
+
 def tokens(args):
-    with open(args.key, "rb") as f:
-        key = serialization.load_pem_private_key(f.read(), password=None)
+    sign = signer(args.alg, args.key)
     now = int(time.time())
-    header = b64url(compact({"alg": "RS256", "kid": args.kid, "typ": "JWT"}))
+    header = b64url(compact({"alg": args.alg, "kid": args.kid, "typ": "JWT"}))
     out = sys.stdout
     for n in range(args.first, args.first + args.count):
         claims = {"iss": "https://idp.example.com", "aud": "api", "sub": f"user-{n}",
@@ -46,8 +70,7 @@ def tokens(args):
         if args.nbf_in is not None:
             claims["nbf"] = now + args.nbf_in
         signing_input = f"{header}.{b64url(compact(claims))}"
-        signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-        out.write(f"{signing_input}.{b64url(signature)}\n")
+        out.write(f"{signing_input}.{b64url(sign(signing_input.encode()))}\n")
 
 
 def jwks(args):
@@ -70,6 +93,7 @@ def main():
     t.add_argument("key")
     t.add_argument("kid")
     t.add_argument("count", type=int)
+    t.add_argument("--alg", default="RS256", choices=["RS256", "ES256", "EdDSA", "HS256"])
     t.add_argument("--exp-in", type=int, default=2 * 86400)
     t.add_argument("--nbf-in", type=int)
     t.add_argument("--first", type=int, default=1)
