@@ -118,7 +118,7 @@ for my $name (@$ALGS_DISTINCT) {
     $tokens{"distinct-$name"} = token_file("distinct-$name", $DISTINCT,
         sub { jwt_sign(alg => $alg, key => $key // JwtTest::default_key($alg), claims => claims($_[0])) });
 }
-# Expired 10 minutes ago, RS256: the signature must be verified before the time is looked at.
+# Expired 10 minutes ago, RS256: refused on exp, before any signature check.
 {
     my $file = "$out/tokens/expired-RS256.txt";
     open(my $fh, '>', $file) or die "$file: $!";
@@ -170,6 +170,81 @@ if (defined $raw_ns{'jwe RSA-OAEP-256+A256GCM'} && defined $raw_ns{RS256}) {
     $raw_ns{'jwe nested RSA-OAEP-256 RS256'} = $raw_ns{'jwe RSA-OAEP-256+A256GCM'} + $raw_ns{RS256};
 }
 
+# === Rows users live in: tokens, keys, files ===========================================
+# The realistic mix, tokens beyond the cache, refusal floods, a 1000-key set, an internal
+# redirect and auth_basic's 401 (bench/README.md, "Rows users live in"). Thousands of RS256
+# tokens are minted by bench/lib/mint-many.py (Python `cryptography`, as fast as the openssl
+# command line is slow), with the same header and claims as the tokens above.
+my $MIX_CLIENTS  = 300;     # tokens (and connections) of the realistic mix
+my $MIX_REPEAT   = 20;      # each token that many times in a row
+my $BEYOND_CACHE = 5000;    # distinct tokens, more than the default auth_jwt_verify_cache (1024)
+my $BIG_KEY_SET  = 1000;    # keys in the large key set
+my $one_key      = "$root/t/data/jwks/rsa.json";
+
+sub mint_many {
+    my ($file, @args) = @_;
+    return $file if -s $file && -M $file < 1;
+    print STDERR "minting $file...\n";
+    system("python3 '$Bin/lib/mint-many.py' @args > '$file.tmp'") == 0
+        or die "bench/lib/mint-many.py @args failed\n";
+    rename "$file.tmp", $file or die "$file: $!";
+    return $file;
+}
+{
+    my $rsa = "$root/t/data/keys/rsa.pem";
+    # --first keeps the files apart: no token is in two of them.
+    $tokens{beyond} = mint_many("$out/tokens/beyond-cache-RS256.txt",
+        "tokens $rsa rsa $BEYOND_CACHE --first 100000");
+    $tokens{mix} = mint_many("$out/tokens/mix-RS256.txt",
+        "tokens $rsa rsa $MIX_CLIENTS --first 200000");
+    $tokens{expired_flood} = mint_many("$out/tokens/expired-flood-RS256.txt",
+        "tokens $rsa rsa $DISTINCT --first 300000 --exp-in -600");
+    $tokens{nbf_flood} = mint_many("$out/tokens/not-yet-valid-flood-RS256.txt",
+        "tokens $rsa rsa $DISTINCT --first 400000 --nbf-in " . 7 * 86400 . ' --exp-in ' . 8 * 86400);
+}
+# 999 P-256 keys with kids of their own, then the RSA key the tokens name (last). Keys do not
+# expire: made once.
+my $big_key_set = "$out/keys/$BIG_KEY_SET.json";
+make_path("$out/keys");
+chmod 0755, "$out/keys";
+mint_many($big_key_set, "jwks $one_key " . ($BIG_KEY_SET - 1)) unless -s $big_key_set;
+chmod 0644, $big_key_set;
+# A user file for auth_basic (never opened: the requests carry no Basic credentials), and
+# one static file under two directories, for the redirect rows (index module: "/d/" is
+# redirected internally to "/d/index.html").
+for my $d ("$out/html", "$out/html/plain", "$out/html/off") { make_path($d); chmod 0755, $d }
+for my $f ("$out/htpasswd", "$out/html/plain/index.html", "$out/html/off/index.html") {
+    open(my $fh, '>', $f) or die "$f: $!";
+    print $fh $f =~ /htpasswd/ ? "bench:{PLAIN}bench\n" : "ok\n";
+    close $fh;
+    chmod 0644, $f;
+}
+
+# The main instance's locations for these rows ($nocache: "auth_jwt_verify_cache off;").
+sub rows_users_live_in_locations {
+    my ($nocache) = @_;
+    return <<"EOF";
+        location = /basic {
+            auth_basic "bench"; auth_basic_user_file $out/htpasswd;
+            empty_gif;
+        }
+        location = /jwt-1key-nocache {
+            auth_jwt "bench"; auth_jwt_key_file $one_key; $nocache
+            empty_gif;
+        }
+        location = /jwt-${BIG_KEY_SET}keys-nocache {
+            auth_jwt "bench"; auth_jwt_key_file $big_key_set; $nocache
+            empty_gif;
+        }
+        location /plain/ { root $out/html; }
+        location /off/ {
+            root $out/html;
+            auth_jwt "bench"; auth_jwt_key_file $keys; $nocache
+        }
+EOF
+}
+# === end of rows users live in: tokens, keys, files ====================================
+
 # --- nginx -----------------------------------------------------------------------------------
 my $port = do {
     my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
@@ -189,6 +264,7 @@ sub write_conf {
     my $affinity = $pin eq 'off' ? '' : 'worker_cpu_affinity 01;';
     my $nocache = $with_cache ? 'auth_jwt_verify_cache off;' : '';
     my $small   = $with_cache ? 'auth_jwt_verify_cache 256;' : '';
+    my $rows_users_live_in = rows_users_live_in_locations($nocache);
     open(my $fh, '>', "$out/nginx/conf/nginx.conf") or die $!;
     print $fh <<"EOF";
 # Written by bench/bench.pl.
@@ -255,6 +331,7 @@ http {
             auth_jwt "bench"; auth_jwt_key_cache 1s; auth_jwt_key_request /_jwks_down;
             empty_gif;
         }
+$rows_users_live_in
     }
     # The identity provider: serves the key set of /jwt.
     server {
@@ -348,12 +425,13 @@ sub first_line { open(my $fh, '<', $_[0]) or die "$_[0]: $!"; my $l = <$fh>; cho
 # One wrk run; returns { requests, duration_s, p50_us, p99_us, non2xx, socket_errors, cpu_s }.
 sub wrk_run {
     my ($path, $tokens, $seconds, %env) = @_;
+    my $connections = delete $env{-connections} // $conns;
     local @ENV{ keys %env } = values %env;
     my $cpu0 = worker_cpu();
     my $csw0 = worker_preemptions();
     my @taskset = { shared => [qw(taskset -c 0 chrt --idle 0)], split => [qw(taskset -c 1)],
                     off => [] }->{$pin}->@*;
-    my @cmd = (@taskset, 'wrk', '-t1', "-c$conns", "-d${seconds}s", '--timeout', '5s', '-s',
+    my @cmd = (@taskset, 'wrk', '-t1', "-c$connections", "-d${seconds}s", '--timeout', '5s', '-s',
                "$Bin/wrk.lua", "http://127.0.0.1:$port$path", '--', $tokens // '-');
     open(my $wrk, '-|', @cmd) or die "wrk: $!";
     my %r;
@@ -407,9 +485,9 @@ push @scenarios,
     ['garbage (info)', '/jwt-info', $tokens{garbage}, 401, undef,
         'malformed token, error_log info (one line per request)'],
     ['expired RS256', '/jwt', $tokens{expired}, 401, undef,
-        'expired, same token (signature cached, exp checked per request)'],
-    ['expired RS256 nocache', '/jwt-nocache', $tokens{expired}, 401, 'RS256',
-        'expired, cache off: verify, then refuse'],
+        'expired, same token, default config'],
+    ['expired RS256 nocache', '/jwt-nocache', $tokens{expired}, 401, undef,
+        'expired, cache off: refused on exp, no signature check'],
     ['nginx 401 (no module)', '/deny', $tokens{garbage}, 401, undef,
         'for reference: "return 401" with the garbage header, no auth_jwt'],
     ['baseline without header', '/none', undef, 200, undef,
@@ -429,6 +507,59 @@ for my $row (sort keys %JWE_ROWS) {
 }
 @scenarios = grep { $_->[0] =~ /^baseline( long)?$/ || $_->[0] =~ /$only/ } @scenarios if $only;
 
+# === Rows users live in: scenarios =========================================================
+# A seventh element holds options: vs (the row this one is compared with, instead of the
+# default baselines), connections (wrk's, instead of BENCH_CONNECTIONS), repeat (each token
+# that many times in a row, see bench/wrk.lua).
+my $basic_401 = 'baseline 401 (auth_basic)';
+my %mix = (connections => $MIX_CLIENTS, repeat => $MIX_REPEAT, vs => "baseline long, $MIX_CLIENTS conns");
+push @scenarios,
+    [$basic_401, '/basic', $tokens{'repeated-RS256'}, 401, undef,
+        "auth_basic's own 401 (a Bearer header, so no Basic credentials): the baseline of refused rows"],
+    ["baseline long, $MIX_CLIENTS conns", '/none', $tokens{'repeated-RS256'}, 200, undef,
+        "no auth_jwt, RS256 token, $MIX_CLIENTS connections", { connections => $MIX_CLIENTS }],
+    ['mix RS256', '/jwt', $tokens{mix}, 200, undef,
+        "realistic mix: $MIX_CLIENTS connections, $MIX_CLIENTS tokens in turn, each $MIX_REPEAT times in a row", \%mix],
+    ['mix RS256 churn', '/jwt', $tokens{beyond}, 200, undef,
+        "as the mix, but $BEYOND_CACHE tokens: each new token misses (1 verification per $MIX_REPEAT requests)", \%mix],
+    ['beyond cache RS256', '/jwt', $tokens{beyond}, 200, 'RS256 distinct',
+        "$BEYOND_CACHE distinct tokens, default config (cache 1024): every request misses"],
+    ['expired flood', '/jwt-nocache', $tokens{expired_flood}, 401, undef,
+        "$DISTINCT distinct RS256 tokens expired 10 min ago, cache off"],
+    ['not-yet-valid flood', '/jwt-nocache', $tokens{nbf_flood}, 401, undef,
+        "$DISTINCT distinct RS256 tokens with nbf in 7 days, cache off"],
+    ['distinct RS256 1 key', '/jwt-1key-nocache', $tokens{'distinct-RS256'}, 200, 'RS256 distinct',
+        'cache off, a key file with the one RSA key'],
+    ["distinct RS256 $BIG_KEY_SET keys", "/jwt-${BIG_KEY_SET}keys-nocache", $tokens{'distinct-RS256'}, 200,
+        'RS256 distinct', "cache off, a $BIG_KEY_SET-key set (the tokens' kid last)"],
+    ['baseline static file', '/plain/index.html', $tokens{'repeated-RS256'}, 200, undef,
+        'no auth_jwt, a static file named directly'],
+    ['baseline redirect', '/plain/', $tokens{'repeated-RS256'}, 200, undef,
+        'no auth_jwt, a directory URI: the index module redirects to index.html internally'],
+    ['static file RS256 nocache', '/off/index.html', $tokens{'distinct-RS256'}, 200, 'RS256 distinct',
+        'cache off, the static file named directly', { vs => 'baseline static file' }],
+    ['redirect RS256 nocache', '/off/', $tokens{'distinct-RS256'}, 200, 'RS256 distinct',
+        'cache off, the directory URI (ACCESS runs again after the redirect)', { vs => 'baseline redirect' }];
+# Every refused row, old or new, is compared with auth_basic's 401: a 401 costs nginx less
+# than a 200 (no content handler), which would otherwise count in the module's favour.
+for my $s (@scenarios) {
+    next unless $s->[3] == 401 && $s->[0] !~ /^baseline|no module/;
+    $s->[6] = { %{ $s->[6] // {} } };
+    $s->[6]{vs} //= $basic_401;
+}
+sub wrk_options {
+    my ($opt) = @_;
+    return (($opt->{connections} ? (-connections => $opt->{connections}) : ()),
+            ($opt->{repeat} ? (BENCH_REPEAT => $opt->{repeat}) : ()));
+}
+# BENCH_ONLY keeps the default baselines and the rows that the chosen rows are compared with.
+if ($only) {
+    my %keep = map { $_->[0] => 1 } grep { $_->[0] =~ /^baseline( long)?$/ || $_->[0] =~ /$only/ } @scenarios;
+    $keep{ $_->[6]{vs} } = 1 for grep { $keep{ $_->[0] } && $_->[6] && $_->[6]{vs} } @scenarios;
+    @scenarios = grep { $keep{ $_->[0] } } @scenarios;
+}
+# === end of rows users live in: scenarios ==================================================
+
 # Checks every scenario's status first, then runs the rounds; keeps each scenario's run with
 # the least worker CPU per request (interference from other processes only ever adds).
 for my $s (@scenarios) {
@@ -444,14 +575,16 @@ close $down;
 my %best;
 for my $round (1 .. $rounds) {
     for my $s (@scenarios) {
-        my ($name, $path, $tokens, $want, $raw_alg, $what) = @$s;
-        wrk_run($path, $tokens, 1);    # warm-up: connections, CPU caches, the token cache
-        my $r = wrk_run($path, $tokens, $duration);
+        my ($name, $path, $tokens, $want, $raw_alg, $what, $opt) = @$s;
+        my %wrk_opt = wrk_options($opt // {});
+        wrk_run($path, $tokens, 1, %wrk_opt);    # warm-up: connections, CPU caches, the token cache
+        my $r = wrk_run($path, $tokens, $duration, %wrk_opt);
         my $cpu_us = $r->{cpu_s} * 1e6 / $r->{requests};
         printf STDERR "round %d/%d  %-24s %8.0f req/s  %6.1f µs worker CPU per request\n",
             $round, $rounds, $name, $r->{requests} / $r->{duration_s}, $cpu_us;
         my $row = { name => $name, path => $path, what => $what, raw_alg => $raw_alg,
                     want => $want, tokens => $tokens, cpu_us => $cpu_us, all_cpu_us => [],
+                    compare_with => ($opt // {})->{vs},
                     %$r };
         my $keep = $best{$name} && $best{$name}{cpu_us} <= $cpu_us ? $best{$name} : $row;
         push @{ $keep->{all_cpu_us} }, @{ $best{$name}{all_cpu_us} // [] } if $keep == $row;
@@ -474,8 +607,10 @@ my $base_cpu_us = $base->{cpu_us};
 my $long_bytes = length first_line($tokens{'repeated-RS256'});
 
 # The baseline a row is compared with (see the scenarios).
+my %row_named = map { $_->{name} => $_ } @rows;
 sub baseline_of {
     my ($r) = @_;
+    return $row_named{ $r->{compare_with} } if $r->{compare_with} && $row_named{ $r->{compare_with} };
     my $bytes = $r->{tokens} ? length first_line($r->{tokens}) : 0;
     return $bytes >= $long_bytes && $base_long ? $base_long : $base;
 }
@@ -513,7 +648,8 @@ close $csv;
 my $md = "| scenario | req/s | p99 ms | worker CPU s | req per worker CPU-s | vs baseline"
     . " | CPU µs/req | crypto µs | overhead µs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 for my $r (@rows) {
-    my $vs = $r->{vs} eq 'baseline long' && $r->{name} !~ /^baseline/ ? '*' : '';
+    my $vs = $r->{name} =~ /^baseline/ ? '' : $r->{vs} eq 'baseline long' ? '*'
+        : $r->{vs} eq 'baseline' ? '' : '†';
     $md .= sprintf "| %s | %.0f | %.2f | %.2f | %.0f | %.2f%s | %.1f | %s | %s |\n", $r->{name},
         $r->{req_s}, $r->{p99_ms}, $r->{cpu_s}, $r->{rpc}, $r->{ratio}, $vs, $r->{cpu_us},
         $r->{crypto} ? sprintf('%.1f', $r->{crypto}) : '-',
@@ -521,6 +657,7 @@ for my $r (@rows) {
 }
 $md .= sprintf "\n*: compared with \"baseline long\" (a %d-byte token in the request), the others"
     . " with \"baseline\" (a %d-byte token).\n", $long_bytes, length first_line($tokens{'repeated-HS256'});
+$md .= rows_users_live_in_notes();
 open(my $mdf, '>', "$out/results.md") or die $!;
 print $mdf $md;
 close $mdf;
@@ -607,6 +744,209 @@ if (($ENV{BENCH_MEMORY} // 1) && (!$only || 'memory' =~ /$only/)) {
     close $m;
 }
 
+# === Rows users live in: notes, side by side with a peer, scaling =======================
+# Lines under the main table: what the paired rows say together.
+sub rows_users_live_in_notes {
+    my $notes = '';
+    $notes .= "†: compared with the row named in results.csv's compared_with column: auth_basic's"
+        . " 401 for refused rows, the same request without auth_jwt for the mix and static-file rows.\n"
+        if grep { ($_->{vs} // '') !~ /^baseline( long)?$/ && $_->{name} !~ /^baseline/ } @rows;
+    my ($one, $big) = @row_named{ 'distinct RS256 1 key', "distinct RS256 $BIG_KEY_SET keys" };
+    $notes .= sprintf "%d-key set, cache off: %+.1f µs per request over the 1-key set.\n",
+        $BIG_KEY_SET, $big->{cpu_us} - $one->{cpu_us} if $one && $big;
+    my ($file, $redirect) = @row_named{ 'static file RS256 nocache', 'redirect RS256 nocache' };
+    $notes .= sprintf "Internal redirect, cache off: the module costs %.1f µs on the redirected"
+        . " request, %.1f µs on the file named directly (overhead µs; the same would mean the"
+        . " verdict is reused after the redirect).\n", $redirect->{overhead}, $file->{overhead}
+        if $file && $redirect;
+    return $notes;
+}
+
+use BenchInstance;
+my %client_of_pin = (shared => [qw(taskset -c 0 chrt --idle 0)], split => [qw(taskset -c 1)], off => []);
+
+# Runs rows on several instances in interleaved rounds (each row on every instance in turn),
+# and keeps per instance and row the best run by $better. Returns { label => { row => run } },
+# and { label => { row => status } } for the rows an instance answers with another status
+# than expected (left out: a module that accepts what it should refuse is not measured).
+sub run_rows_on {
+    my ($instances, $rows, $better, %wrk) = @_;
+    my (%best, %skip);
+    for my $row (@$rows) {
+        my ($name, $path, $tokens, $want) = @$row;
+        for my $label (sort keys %$instances) {
+            my $got = $instances->{$label}->status_of($path, $tokens);
+            next if $got == $want;
+            warn "$label: $name: $path answers $got, expected $want; left out\n";
+            $skip{$label}{$name} = $got;
+        }
+    }
+    for my $round (1 .. $rounds) {
+        for my $row (@$rows) {
+            my ($name, $path, $tokens, $want, $raw_alg, $opt) = @$row;
+            my %o = (%wrk, connections => $opt->{connections} // $conns, repeat => $opt->{repeat});
+            for my $label (sort keys %$instances) {
+                next if $skip{$label}{$name};
+                my $i = $instances->{$label};
+                $i->wrk($path, $tokens, 1, %o);
+                my $r = $i->wrk($path, $tokens, $duration, %o);
+                printf STDERR "round %d/%d  %-8s %-26s %8.0f req/s  %6.1f µs worker CPU per request\n",
+                    $round, $rounds, $label, $name, $r->{req_s}, $r->{cpu_us};
+                $best{$label}{$name} = $r if !$best{$label}{$name} || $better->($r, $best{$label}{$name});
+            }
+        }
+    }
+    return (\%best, \%skip);
+}
+
+sub instance_conf {
+    my ($so, $workers, $locations) = @_;
+    my $affinity = $pin eq 'off' ? '' : $workers == 1 ? 'worker_cpu_affinity 01;' : 'worker_cpu_affinity auto;';
+    return sub {
+        my ($port) = @_;
+        return <<"EOF";
+# Written by bench/bench.pl.
+load_module $so;
+worker_processes $workers;
+$affinity
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    server {
+        listen 127.0.0.1:$port;
+$locations
+    }
+}
+EOF
+    };
+}
+
+# Side by side with another module (bench/run --peer path/to/module.so, or BENCH_PEER). Its
+# directives have our names, so it cannot share a configuration with our module: it runs in
+# an nginx instance of its own (the same binary), and ours in another with the same
+# configuration text except the load_module line. Only auth_jwt and auth_jwt_key_file are
+# used, with BENCH_PEER_KEYS (default: the main rows' t/data/jwks/all.json). Distinct tokens
+# for both sides mean more tokens than our default cache holds, so the other algorithms get
+# their own files of $BEYOND_CACHE.
+my $peer_md = '';
+if (my $peer_so = $ENV{BENCH_PEER}) {
+    -f $peer_so or die "BENCH_PEER: $peer_so: no such file\n";
+    my $peer_keys = $ENV{BENCH_PEER_KEYS} || $keys;
+    my %key_of = (ES256 => 'ec256.pem', EdDSA => 'ed25519.pem', HS256 => 'hs256.bin');
+    my %kid_of = (ES256 => 'ec256', EdDSA => 'ed25519', HS256 => 'hs256');
+    my @beyond = map {
+        my $file = mint_many("$out/tokens/beyond-cache-$_.txt", "tokens $root/t/data/keys/$key_of{$_}"
+            . " $kid_of{$_} $BEYOND_CACHE --alg $_ --first 500000");
+        ["beyond cache $_", '/jwt', $file, 200, "$_ distinct", { vs => 'baseline' }]
+    } qw(ES256 EdDSA HS256);
+    my $locations = <<"EOF";
+        location = /none { empty_gif; }
+        location = /basic { auth_basic "bench"; auth_basic_user_file $out/htpasswd; empty_gif; }
+        location = /jwt { auth_jwt "bench"; auth_jwt_key_file $peer_keys; empty_gif; }
+EOF
+    my @peer_rows = (
+        ['baseline', '/none', $tokens{'repeated-HS256'}, 200, undef, {}],
+        ['baseline long', '/none', $tokens{'repeated-RS256'}, 200, undef, {}],
+        [$basic_401, '/basic', $tokens{'repeated-RS256'}, 401, undef, {}],
+        ["baseline long, $MIX_CLIENTS conns", '/none', $tokens{'repeated-RS256'}, 200, undef,
+            { connections => $MIX_CLIENTS }],
+        ['repeated RS256', '/jwt', $tokens{'repeated-RS256'}, 200, undef, { vs => 'baseline long' }],
+        ['mix RS256', '/jwt', $tokens{mix}, 200, undef, \%mix],
+        ['beyond cache RS256', '/jwt', $tokens{beyond}, 200, 'RS256 distinct', { vs => 'baseline long' }],
+        @beyond,
+        ['garbage', '/jwt', $tokens{garbage}, 401, undef, { vs => $basic_401 }],
+        ['expired flood', '/jwt', $tokens{expired_flood}, 401, undef, { vs => $basic_401 }],
+        ['not-yet-valid flood', '/jwt', $tokens{nbf_flood}, 401, undef, { vs => $basic_401 }],
+    );
+    if ($only) {
+        my %keep = map { $_->[0] => 1 } grep { $_->[0] =~ /$only/ } @peer_rows;
+        $keep{ $_->[5]{vs} // '' } = 1 for grep { $keep{ $_->[0] } } @peer_rows;
+        @peer_rows = grep { $keep{ $_->[0] } } @peer_rows;
+    }
+    my %inst = (
+        ours => BenchInstance->start(nginx => $nginx, dir => "$out/side-ours",
+            conf => instance_conf($module, 1, $locations)),
+        peer => BenchInstance->start(nginx => $nginx, dir => "$out/side-peer",
+            conf => instance_conf($peer_so, 1, $locations)),
+    );
+    my ($best, $skipped) = run_rows_on(\%inst, \@peer_rows, sub { $_[0]{cpu_us} < $_[1]{cpu_us} },
+        client => $client_of_pin{$pin});
+    $_->stop for values %inst;
+    $peer_md = "Side by side with $peer_so (each in its own nginx instance, same configuration):\n\n"
+        . "| scenario | ours CPU µs/req | peer CPU µs/req | ours vs baseline | peer vs baseline"
+        . " | ours ÷ peer | ours overhead µs | peer overhead µs |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    for my $row (@peer_rows) {
+        my ($name, undef, undef, undef, $raw_alg, $opt) = @$row;
+        my ($o, $p) = map { $best->{$_}{$name} } qw(ours peer);
+        my %cell;
+        for my $side (['ours', $o], ['peer', $p]) {
+            my ($label, $r) = @$side;
+            my $b = $opt->{vs} && $best->{$label}{ $opt->{vs} };
+            my $answer = $skipped->{$label}{$name};
+            $cell{"$label cpu"} = $r ? sprintf('%.1f', $r->{cpu_us}) : $answer ? "answers $answer" : '-';
+            $cell{"$label ratio"} = $r && $b ? sprintf('%.2f', $b->{cpu_us} / $r->{cpu_us}) : '-';
+            my $crypto = $raw_alg ? ($raw_ns{$raw_alg} // 0) / 1000 : 0;
+            $cell{"$label overhead"} = $r && $b ? sprintf('%.1f', $r->{cpu_us} - $b->{cpu_us} - $crypto) : '-';
+        }
+        my $x = $o && $p ? sprintf('%.2f×', $p->{cpu_us} / $o->{cpu_us}) : '-';
+        $peer_md .= "| $name | $cell{'ours cpu'} | $cell{'peer cpu'} | $cell{'ours ratio'} | $cell{'peer ratio'}"
+            . " | $x | $cell{'ours overhead'} | $cell{'peer overhead'} |\n";
+    }
+    $peer_md .= "\nours ÷ peer: requests per worker CPU-second, ours over the peer's. Overhead: CPU"
+        . " µs/req − the instance's own baseline − our microbenchmark's raw verification"
+        . " (rows that verify on every request; the peer's crypto library may differ).\n";
+    open(my $fh, '>', "$out/results-peer.md") or die $!;
+    print $fh $peer_md;
+    close $fh;
+}
+
+# Scaling (BENCH_WORKERS=N, N > 1): the realistic mix with worker_processes N against one
+# worker, in two more instances. Throughput is what scales, so the best run is the one with
+# the most requests per second; wrk runs N threads, unpinned at the normal class (with N
+# workers on N CPUs there is no CPU left to give it, and at the idle class it would starve),
+# so on a machine with N CPUs the client's own CPU caps the scaling: CPU µs/req shows
+# whether the workers themselves stay as cheap per request (each caches on its own).
+my $scaling_md = '';
+my $workers_n = $ENV{BENCH_WORKERS} // 1;
+if ($workers_n > 1) {
+    my $locations = <<"EOF";
+        location = /none { empty_gif; }
+        location = /jwt { auth_jwt "bench"; auth_jwt_key_file $keys; empty_gif; }
+EOF
+    my %inst = map {
+        ("$_ worker" . ($_ > 1 ? 's' : '')) => BenchInstance->start(nginx => $nginx,
+            dir => "$out/scaling-$_", workers => $_, conf => instance_conf($module, $_, $locations))
+    } 1, $workers_n;
+    my @scaling_rows = (
+        ["baseline long, $MIX_CLIENTS conns", '/none', $tokens{'repeated-RS256'}, 200, undef,
+            { connections => $MIX_CLIENTS }],
+        ['mix RS256', '/jwt', $tokens{mix}, 200, undef, \%mix],
+    );
+    my ($best) = run_rows_on(\%inst, \@scaling_rows, sub { $_[0]{req_s} > $_[1]{req_s} },
+        threads => $workers_n, client => []);
+    $_->stop for values %inst;
+    my ($one, $n) = ('1 worker', "$workers_n workers");
+    $scaling_md = "Scaling: worker_processes $workers_n against 1 (wrk -t$workers_n -c$MIX_CLIENTS,"
+        . " unpinned, sharing the CPUs):\n\n| scenario | $one req/s | $n req/s | scaling"
+        . " | $one CPU µs/req | $n CPU µs/req |\n|---|---:|---:|---:|---:|---:|\n";
+    for my $row (@scaling_rows) {
+        my ($a, $b) = map { $best->{$_}{ $row->[0] } } $one, $n;
+        next unless $a && $b;
+        $scaling_md .= sprintf "| %s | %.0f | %.0f | %.2f | %.1f | %.1f |\n", $row->[0],
+            $a->{req_s}, $b->{req_s}, $b->{req_s} / $a->{req_s}, $a->{cpu_us}, $b->{cpu_us};
+    }
+    $scaling_md .= sprintf "\n%d CPUs on this machine; wrk shares them with the workers.\n",
+        `nproc` + 0;
+    open(my $fh, '>', "$out/results-scaling.md") or die $!;
+    print $fh $scaling_md;
+    close $fh;
+}
+# === end of rows users live in: notes, side by side with a peer, scaling ================
+
 # --- chart ---------------------------------------------------------------------------------
 chart() if system('command -v gnuplot >/dev/null') == 0;
 
@@ -662,6 +1002,8 @@ for my $pair (['key request warm', 'key file warm'], ['IdP down, stale keys', 'k
 print "crypto µs: raw verification time from the microbenchmark (rows that verify on every request)\n";
 print "overhead µs: CPU µs/req - baseline - crypto\n";
 print "\n$profile_md" if $profile_md;
+print "\n$peer_md" if $peer_md;
+print "\n$scaling_md" if $scaling_md;
 print $memory, "\n" if $memory;
 print "machine: $cpu, ", `nproc` =~ s/\n//r, " cores, load average $load (other processes share it)\n";
 print "run: $rounds rounds of $duration s per scenario, wrk -t1 -c$conns, nginx worker_processes 1",
@@ -669,4 +1011,5 @@ print "run: $rounds rounds of $duration s per scenario, wrk -t1 -c$conns, nginx 
       off => ', not pinned' }->{$pin}, "\n";
 print "files: $out/results.csv, $out/results.md, $out/results.png",
     ($profile_md ? ", $out/profile.md" : ''),
-    ($memory ? ", $out/memory.txt" : ''), "\n";
+    ($memory ? ", $out/memory.txt" : ''), ($peer_md ? ", $out/results-peer.md" : ''),
+    ($scaling_md ? ", $out/results-scaling.md" : ''), "\n";

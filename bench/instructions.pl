@@ -42,7 +42,41 @@ my @scenarios = (
         ['EdDSA-Ed448', 'baseline'], ['HS256', 'baseline']),
     ['garbage', '/jwt', 'garbage-572.txt', 'baseline long'],
 );
-@scenarios = grep { $_->[0] =~ /^baseline/ || $_->[0] =~ /$only/ } @scenarios if $only;
+# === Rows users live in (bench.pl makes their tokens, key set and files) ================
+# The ones where time cannot tell small differences on a shared machine: a refusal on exp
+# (no crypto), the 1000-key set against one key, a redirected request against the file.
+push @scenarios,
+    ['baseline 401 (auth_basic)', '/basic', 'repeated-RS256.txt', undef],
+    ['expired flood', '/jwt-nocache', 'expired-flood-RS256.txt', 'baseline 401 (auth_basic)'],
+    ['distinct RS256 1 key', '/jwt-1key-nocache', 'distinct-RS256.txt', 'baseline long'],
+    ['distinct RS256 1000 keys', '/jwt-1000keys-nocache', 'distinct-RS256.txt', 'baseline long'],
+    ['baseline static file', '/plain/index.html', 'repeated-RS256.txt', undef],
+    ['baseline redirect', '/plain/', 'repeated-RS256.txt', undef],
+    ['static file RS256 nocache', '/off/index.html', 'distinct-RS256.txt', 'baseline static file'],
+    ['redirect RS256 nocache', '/off/', 'distinct-RS256.txt', 'baseline redirect'];
+my $rows_users_live_in = <<"EOF";
+        location = /basic { auth_basic "bench"; auth_basic_user_file $out/htpasswd; empty_gif; }
+        location = /jwt-1key-nocache {
+            auth_jwt "bench"; auth_jwt_key_file $Bin/../t/data/jwks/rsa.json;
+            auth_jwt_verify_cache off; empty_gif;
+        }
+        location = /jwt-1000keys-nocache {
+            auth_jwt "bench"; auth_jwt_key_file $out/keys/1000.json;
+            auth_jwt_verify_cache off; empty_gif;
+        }
+        location /plain/ { root $out/html; }
+        location /off/ {
+            root $out/html;
+            auth_jwt "bench"; auth_jwt_key_file $keys; auth_jwt_verify_cache off;
+        }
+EOF
+# === end of rows users live in =========================================================
+if ($only) {
+    # The chosen rows and the rows they are compared with.
+    my %keep = map { $_->[0] => 1 } grep { $_->[0] =~ /^baseline( long)?$/ || $_->[0] =~ /$only/ } @scenarios;
+    $keep{ $_->[3] // '' } = 1 for grep { $keep{ $_->[0] } } @scenarios;
+    @scenarios = grep { $keep{ $_->[0] } } @scenarios;
+}
 -s "$tokens/$_->[2]" or die "$tokens/$_->[2] is missing: run bench/run (bench.pl mints it)\n"
     for @scenarios;
 
@@ -70,6 +104,7 @@ http {
             auth_jwt "bench"; auth_jwt_key_file $keys; auth_jwt_verify_cache off;
             empty_gif;
         }
+$rows_users_live_in
         location = /_jwks { internal; proxy_pass http://unix:$dir/idp.sock:/jwks.json; }
         location = /jwt-key-request {
             auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;

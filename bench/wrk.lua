@@ -9,11 +9,24 @@
 -- With BENCH_STOP_AFTER=N in the environment, the thread stops after N responses (for the
 -- memory run, which needs exact request counts; use one thread).
 --
+-- With BENCH_REPEAT=N, each token is sent N times in a row before the next (the realistic
+-- mix: a client presents its token for several requests). With several threads (-t), each
+-- thread starts at its own place in the file, so that they do not send the same tokens at
+-- the same time.
+--
 -- done() prints one machine-readable line that bench/run parses:
 --   BENCH requests=... duration_us=... p50_us=... p99_us=... non2xx=... socket_errors=...
 
 local requests = {}
 local next_request = 0
+local repeat_each = tonumber(os.getenv("BENCH_REPEAT") or "") or 1
+local sent = 0
+
+local threads_set_up = 0
+function setup(thread)
+   thread:set("thread_index", threads_set_up)
+   threads_set_up = threads_set_up + 1
+end
 
 function init(args)
    local file = args[1]
@@ -28,10 +41,15 @@ function init(args)
    if #requests == 0 then
       requests[1] = wrk.format()
    end
+   -- thread_index is a global set by setup() in this thread's own Lua state.
+   next_request = ((thread_index or 0) * 997) % #requests
 end
 
 function request()
-   next_request = next_request % #requests + 1
+   if sent % repeat_each == 0 then
+      next_request = next_request % #requests + 1
+   end
+   sent = sent + 1
    return requests[next_request]
 end
 
