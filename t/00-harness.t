@@ -13,6 +13,19 @@ plan tests => 51;    # checked exactly, so the per-block test counts stay Test::
 
 our $token = 'eyJhbGciOiJub25lIn0.e30.';
 
+# TEST 5 reads a repeated request header through $http_x_foo, which nginx joins into one
+# value ("a, b") only since 1.23.0; older nginx keeps the first. There that one check is
+# skipped (same test count) and the rest of the block still runs.
+our $joins_repeated_headers = do {
+    my ($maj, $min, $pat) = `${\ nginx_binary()} -v 2>&1` =~ m{nginx/(\d+)\.(\d+)\.(\d+)}
+        or die "cannot read the version of ${\ nginx_binary()}\n";
+    $maj * 1_000_000 + $min * 1_000 + $pat >= 1_023_000;
+};
+SKIP: {
+    skip 'TEST 5 - header X-Echo: nginx < 1.23.0 does not join repeated headers in $http_*', 1
+        unless $joins_repeated_headers;
+}
+
 run_tests();
 
 __DATA__
@@ -94,9 +107,8 @@ X-Foo: a
 X-Foo: b
 --- request
 GET /t
---- response_headers
-X-Echo: a, b
-X-Host: localhost
+--- response_headers eval
+($::joins_repeated_headers ? "X-Echo: a, b\n" : '') . "X-Host: localhost"
 
 
 
