@@ -55,7 +55,7 @@ pub fn check_access(request: &mut Request) -> Status {
         return remote_keys::wait_for_keys(request, conf, &remote);
     }
     if matches!(&verdict, Verdict::Rejected(Rejection::NoKey { .. }))
-        && remote_keys::refetch_for_unknown_kid(request, conf, &remote)
+        && remote_keys::refetch_for_unknown_kid(request, conf)
     {
         return Status::NGX_AGAIN;
     }

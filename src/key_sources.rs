@@ -3,6 +3,7 @@
 //! then kept in a bounded cache and watched like fixed key files. Keys are never parsed per
 //! request.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use auth_jwt_core::keystore::{KeyFile, KeyRing, KeyState};
+use auth_jwt_core::remote::Lookup;
 use auth_jwt_core::watch::Watcher;
 use auth_jwt_core::{check_key_file_name, KeyNameError, KeySource, KeySourceError, SourceKeys};
 use ngx::http::Request;
@@ -76,17 +78,27 @@ fn request_keys(
     key_request: &KeyRequest,
     remote: &mut Vec<RemoteUse>,
 ) -> SourceKeys {
-    let uri = key_request.uri.evaluate(request).unwrap_or_default();
-    if uri.is_empty() || uri.first() != Some(&b'/') {
+    let Some(uri) = request_uri(request, key_request) else {
+        let uri = key_request.uri.evaluate(request).unwrap_or_default();
         return SourceKeys::Unusable(KeySourceError {
             origin: KeySource::Request(String::from_utf8_lossy(uri).into_owned()),
             reason: "the key request URI is empty or not a path".into(),
         });
-    }
-    let uri = String::from_utf8_lossy(uri).into_owned();
+    };
     let (keys, lookup) = remote_keys::lookup(request, conf, &uri);
-    remote.push(RemoteUse { uri, lookup });
+    // Keys in hand with nothing to do, the common case, are not recorded: nothing to
+    // allocate per request.
+    if !matches!(lookup, Lookup::Use { refresh: false, .. }) {
+        remote.push(RemoteUse { uri: uri.into_owned(), lookup });
+    }
     keys
+}
+
+/// The URI of a key request for `request`: a path (borrowed when it is valid UTF-8, as it is
+/// in practice); `None` when it is empty or not a path.
+pub fn request_uri<'r>(request: &'r Request, key_request: &KeyRequest) -> Option<Cow<'r, str>> {
+    let uri = key_request.uri.evaluate(request)?;
+    (uri.first() == Some(&b'/')).then(|| String::from_utf8_lossy(uri))
 }
 
 fn ring_keys(ring: &KeyRing) -> SourceKeys {

@@ -8,9 +8,12 @@
 //! logged once, by the fetch, not by each request that waited for it.
 
 use std::cell::Cell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
+
+use hashbrown::hash_map::EntryRef;
+use hashbrown::HashMap;
 
 use auth_jwt_core::remote::{FetchId, FetchReport, Lookup, RemoteKeySet, RemotePolicy};
 use auth_jwt_core::{KeySet, KeySource, KeySourceError, SourceKeys};
@@ -21,6 +24,7 @@ use ngx::http::{HTTPStatus, Request};
 use crate::conf::LocConf;
 use crate::ffi::log::{request_log, Log};
 use crate::ffi::subrequest::{self, Flight, Response};
+use crate::key_sources;
 use crate::state::RequestState;
 use crate::worker;
 
@@ -57,22 +61,26 @@ pub struct RemoteKeySets {
 }
 
 impl RemoteKeySets {
+    /// The entry of `uri`, made on first use; one hash lookup when it exists.
     fn entry(&mut self, uri: &str) -> &mut Entry {
-        if !self.entries.contains_key(uri) {
-            if self.order.len() >= MAX_REMOTE_KEY_SETS {
-                // The oldest URI without a fetch under way (its waiters need the entry).
-                let idle = self.order.iter().position(|old| {
-                    self.entries.get(old).is_none_or(|entry| entry.running().is_none())
-                });
-                if let Some(old) = idle.and_then(|at| self.order.remove(at)) {
-                    self.entries.remove(&old);
-                }
+        if self.entries.len() >= MAX_REMOTE_KEY_SETS && !self.entries.contains_key(uri) {
+            // The oldest URI without a fetch under way (its waiters need the entry).
+            let entries = &self.entries;
+            let idle = self
+                .order
+                .iter()
+                .position(|old| entries.get(old).is_none_or(|entry| entry.running().is_none()));
+            if let Some(old) = idle.and_then(|at| self.order.remove(at)) {
+                self.entries.remove(&old);
             }
-            self.order.push_back(uri.to_owned());
         }
-        self.entries
-            .entry(uri.to_owned())
-            .or_insert_with(|| Entry { set: RemoteKeySet::default(), flight: None })
+        match self.entries.entry_ref(uri) {
+            EntryRef::Occupied(entry) => entry.into_mut(),
+            EntryRef::Vacant(entry) => {
+                self.order.push_back(uri.to_owned());
+                entry.insert(Entry { set: RemoteKeySet::default(), flight: None })
+            }
+        }
     }
 }
 
@@ -117,23 +125,29 @@ pub fn wait_for_keys(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]
 
 /// A token named a `kid` that the fetched keys lack: where the location allows it and the
 /// request has not waited for a fetch yet, fetch once more and wait (`true`).
-pub fn refetch_for_unknown_kid(
-    request: &mut Request,
-    conf: &LocConf,
-    remote: &[RemoteUse],
-) -> bool {
+pub fn refetch_for_unknown_kid(request: &mut Request, conf: &LocConf) -> bool {
+    let Some(sources) = conf.keys.as_deref() else { return false };
+    if sources.requests.is_empty() {
+        return false;
+    }
     let policy = conf.remote_policy();
     let now = ngx_time();
+    // The URIs again (this path is rare: a token whose kid no key has).
+    let uris: Vec<String> = sources
+        .requests
+        .iter()
+        .filter_map(|key_request| key_sources::request_uri(request, key_request))
+        .map(|uri| uri.into_owned())
+        .collect();
     let mut waiting = false;
-    for used in remote.iter().filter(|r| matches!(r.lookup, Lookup::Use { .. })) {
-        let waited = RequestState::find(request).and_then(|state| state.waited_for(&used.uri));
+    for uri in &uris {
+        let waited = RequestState::find(request).and_then(|state| state.waited_for(uri));
         if waited.is_some() {
             continue;
         }
-        let allowed = worker::with(|worker| {
-            worker.remote.entry(&used.uri).set.allow_kid_refetch(now, &policy)
-        });
-        if allowed == Some(true) && join_or_start(request, conf, &used.uri).is_ok() {
+        let allowed =
+            worker::with(|worker| worker.remote.entry(uri).set.allow_kid_refetch(now, &policy));
+        if allowed == Some(true) && join_or_start(request, conf, uri).is_ok() {
             waiting = true;
         }
     }
