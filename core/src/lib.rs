@@ -30,6 +30,7 @@ mod jwk;
 mod key_name;
 pub mod keystore;
 mod login;
+pub mod metrics;
 mod pipeline;
 pub mod remote;
 mod status;
