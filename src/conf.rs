@@ -77,6 +77,9 @@ pub struct LocConf {
     pub key_stale: Option<u64>,
     /// `auth_jwt_key_refetch`.
     pub key_refetch: Option<RefetchSetting>,
+    /// `auth_jwt_metrics_label`, and the label this level counts under (see `metrics`).
+    pub metrics_label_name: Option<std::rc::Rc<str>>,
+    pub metrics_label: Option<usize>,
 }
 
 /// `auth_jwt_key_refetch interval | off;`
@@ -139,6 +142,9 @@ impl LocConf {
         if self.key_refetch.is_none() {
             self.key_refetch = parent.key_refetch;
         }
+        if self.metrics_label_name.is_none() {
+            self.metrics_label_name = parent.metrics_label_name.clone();
+        }
         self.policy.inherit(&parent.policy);
     }
 
@@ -176,6 +182,7 @@ pub fn merge(conf: &mut Conf, prev: &mut LocConf, child: &mut LocConf) -> Result
     prev.freeze_keys(main);
     child.freeze_keys(main);
     child.inherit(prev);
+    crate::metrics::bind_label(main, child);
     if let Some(auth) = child.enabled() {
         if child.keys.is_none() && !auth.warned_unverified.replace(true) {
             conf.warn_unpositioned(format_args!(
@@ -222,6 +229,8 @@ pub struct MainConf {
     pub key_templates: bool,
     /// Entries of each `auth_jwt_verify_cache size` directive, indexed by `CacheId`.
     pub cache_sizes: Vec<usize>,
+    /// `auth_jwt_zone` and the labels of the counters.
+    pub metrics: crate::metrics::MetricsConf,
 }
 
 impl MainConf {
