@@ -9,8 +9,9 @@ use auth_jwt_core::{
     check_login_url, token_variable_in_key_file_name, valid_param_name, DEFAULT_LOGIN_PARAM,
 };
 use ngx::ffi::{
-    ngx_command_t, ngx_str_t, NGX_CONF_1MORE, NGX_CONF_2MORE, NGX_CONF_NOARGS, NGX_CONF_TAKE1, NGX_CONF_TAKE12, NGX_CONF_TAKE2,
-    NGX_HTTP_LMT_CONF, NGX_HTTP_LOC_CONF, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
+    ngx_command_t, ngx_str_t, NGX_CONF_1MORE, NGX_CONF_2MORE, NGX_CONF_NOARGS, NGX_CONF_TAKE1,
+    NGX_CONF_TAKE12, NGX_CONF_TAKE2, NGX_HTTP_LMT_CONF, NGX_HTTP_LOC_CONF, NGX_HTTP_MAIN_CONF,
+    NGX_HTTP_SRV_CONF,
 };
 use ngx::http::HTTPStatus;
 use ngx::ngx_string;

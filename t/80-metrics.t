@@ -13,6 +13,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use JwtTest;
+use Test::Nginx::Socket ();
 use NginxRunner qw(slurp spit);
 
 plan skip_all => 'deadlines of 1-3 s do not hold under valgrind'
@@ -210,7 +211,14 @@ subtest 'key set status' => sub {
         or diag(explain $source);
     is($source->{kind}, 'file', 'a key file');
     ok($source->{generation} > 0 && $source->{loaded_at} > 0, 'generation and load time');
-    my ($remote) = grep { $_->{source} eq '/_jwks' } map { @{ $_->{sources} } } @{ $status->{workers} };
+    # Published within a quarter of a second of the fetch.
+    my $remote;
+    for (1 .. 40) {
+        my $now = decode_json(($n->get('/metrics?format=json'))[2]);
+        ($remote) = grep { $_->{source} eq '/_jwks' } map { @{ $_->{sources} } } @{ $now->{workers} };
+        last if $remote;
+        sleep 0.05;
+    }
     ok($remote && $remote->{expires_at} >= $remote->{loaded_at} + 3600, 'a fetched set and its expiry')
         or diag(explain $status);
     my $page = encode_json($status);
@@ -251,6 +259,7 @@ subtest 'every dashboard and alert query names an exported metric' => sub {
         my ($v) = @_;
         if (ref $v eq 'HASH') {
             push @exprs, $v->{expr} if defined $v->{expr} && !ref $v->{expr};
+            push @exprs, $v->{definition} if defined $v->{definition} && !ref $v->{definition};
             $walk->($_) for values %$v;
         } elsif (ref $v eq 'ARRAY') { $walk->($_) for @$v }
     };
@@ -264,7 +273,45 @@ subtest 'every dashboard and alert query names an exported metric' => sub {
     }
 };
 
+subtest 'a changed zone size makes a new zone, as for nginx zones' => sub {
+    copy("$DATA/jwks/rsa.json", "$work/api.json") or die;    # broken by the test above
+    (my $bigger = http_block()) =~ s/jwt_metrics 1m/jwt_metrics 2m/;
+    $n->reload(http => $bigger);
+    is($n->status('/api', Authorization => "Bearer $tok{ok}"), 200, 'a request');
+    my ($samples) = scrape($n);
+    is($samples->{'auth_jwt_requests_total{label=api,outcome=ok}'}, 1, 'counting starts again');
+    is($samples->{'auth_jwt_requests_total{label=api,outcome=expired}'}, 0, 'from zero');
+};
+
 unlike($n->error_log, qr/\[(alert|crit|emerg)\]|panicked/, 'no alerts or panics in the error log');
 $n->stop;
+
+subtest 'configuration errors' => sub {
+    my @cases = (
+        ['auth_jwt_zone z 100k;', qr/zone "z" is too small in "auth_jwt_zone" directive: it needs at least \d+k/],
+        ['auth_jwt_zone z 1m; auth_jwt_zone y 1m;', qr/"auth_jwt_zone" directive is duplicate/],
+        ['auth_jwt_zone z lots;', qr/invalid zone size "lots" in "auth_jwt_zone" directive/],
+        ['server { location /m { auth_jwt_metrics; } } auth_jwt_zone z 1m;',
+            qr/"auth_jwt_metrics" needs an "auth_jwt_zone" earlier in the http block/],
+        ['auth_jwt_zone z 1m; server { location /m { auth_jwt_metrics on; } }',
+            qr/invalid number of arguments in "auth_jwt_metrics" directive/],
+        ['auth_jwt_zone z 1m; server { auth_jwt_metrics_label $host; }',
+            qr/invalid label "\$host" in "auth_jwt_metrics_label" directive/],
+        ['server { auth_jwt_zone z 1m; }', qr/"auth_jwt_zone" directive is not allowed here/],
+        ['auth_jwt_zone z 1m; limit_req_zone $binary_remote_addr zone=z:1m rate=1r/s;',
+            qr/shared memory zone "z" is already declared for a different use/],
+    );
+    for my $case (@cases) {
+        my ($http, $error) = @$case;
+        my $file = "$work/bad.conf";
+        spit($file, "events {}\nhttp { $http }\n");
+        my ($ok, $output) = Test::Nginx::Socket::nginx_test_config($file);
+        ok(!$ok, "refused: $http");
+        like($output, qr/\[emerg\] .*$error/, 'with its message') or diag($output);
+    }
+    spit("$work/good.conf", "events {}\nhttp { auth_jwt_zone z 243k; server { location = /m { auth_jwt_metrics; } } }\n");
+    my ($ok, $output) = Test::Nginx::Socket::nginx_test_config("$work/good.conf");
+    ok($ok, 'the smallest zone the message names is accepted') or diag($output);
+};
 
 done_testing;

@@ -2,7 +2,9 @@
 //! its entry point, and sending a complete in-memory response.
 
 use ngx::core::{Buffer, Status};
-use ngx::ffi::{ngx_alloc_chain_link, ngx_http_request_t, ngx_int_t, NGX_HTTP_INTERNAL_SERVER_ERROR};
+use ngx::ffi::{
+    ngx_alloc_chain_link, ngx_http_request_t, ngx_int_t, NGX_HTTP_INTERNAL_SERVER_ERROR,
+};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, NgxHttpCoreModule, Request};
 
 use super::conf::Conf;

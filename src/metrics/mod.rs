@@ -13,7 +13,7 @@ pub mod page;
 
 use std::cell::OnceCell;
 
-use auth_jwt_core::metrics::zone::{Zone, MIN_ZONE_BYTES};
+use auth_jwt_core::metrics::zone::Zone;
 use auth_jwt_core::metrics::{alg_index, token_alg, zone::CacheUse, UNKNOWN_ALG};
 use auth_jwt_core::JwtStatus;
 use ngx::core::Status;
@@ -81,7 +81,7 @@ pub fn zone_ready(
     let Some(zone) = zone else {
         return Err(format!(
             "auth_jwt_zone \"{name}\" is too small: it needs at least {} bytes",
-            MIN_ZONE_BYTES + 64 * 1024
+            conf::MIN_ZONE_SIZE
         ));
     };
     let mut slots = Vec::with_capacity(metrics.labels.len());

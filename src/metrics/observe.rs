@@ -95,11 +95,8 @@ pub fn key_file_event(event: &WatchEvent) {
         let zone = observed.zone()?;
         let name = reload.path.display().to_string();
         let slot = observed.slot(&zone, SourceKind::File, &name)?;
-        let counted = if reload.error.is_none() {
-            SourceEvent::Reloaded
-        } else {
-            SourceEvent::ReloadFailed
-        };
+        let counted =
+            if reload.error.is_none() { SourceEvent::Reloaded } else { SourceEvent::ReloadFailed };
         zone.count_source(slot, counted);
         Some(())
     });
