@@ -147,8 +147,11 @@ http {
     access_log off;
     keepalive_requests 1000000;
     keepalive_timeout 60s;
+    # Counting costs only where a location is counted: every row but "counted" is not.
+    auth_jwt_zone bench_metrics 1m;
     server {
         listen 127.0.0.1:$port;
+        auth_jwt_metrics_label off;
         location = /none { empty_gif; }
         location = /deny { return 401; }
         location = /jwt { auth_jwt "bench"; auth_jwt_key_file $keys; empty_gif; }
@@ -164,6 +167,10 @@ http {
         location = /jwt-var {
             set \$key_file $keys;
             auth_jwt "bench"; auth_jwt_key_file \$key_file;
+            empty_gif;
+        }
+        location = /jwt-counted {
+            auth_jwt "bench"; auth_jwt_key_file $keys; auth_jwt_metrics_label "bench";
             empty_gif;
         }
         location = /jwt-small-cache {
@@ -298,6 +305,8 @@ for my $alg (@$ALGS_DISTINCT) {
         "$DISTINCT tokens, cache off: every request parses and verifies"];
 }
 push @scenarios,
+    ['repeated RS256 counted', '/jwt-counted', $tokens{'repeated-RS256'}, 200, undef,
+        'same token, counted in an auth_jwt_zone (compare with "repeated RS256")'],
     ['repeated RS256 var', '/jwt-var', $tokens{'repeated-RS256'}, 200, undef,
         'same token, key file named by a variable ("auth_jwt_key_file $name")'],
     ['distinct RS256 cached', '/jwt', $tokens{'distinct-RS256'}, 200, undef,

@@ -78,7 +78,7 @@ pub struct LocConf {
     /// `auth_jwt_key_refetch`.
     pub key_refetch: Option<RefetchSetting>,
     /// `auth_jwt_metrics_label`, and the label this level counts under (see `metrics`).
-    pub metrics_label_name: Option<std::rc::Rc<str>>,
+    pub metrics_label_name: Option<crate::metrics::LabelSetting>,
     pub metrics_label: Option<usize>,
 }
 

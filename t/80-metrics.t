@@ -66,6 +66,12 @@ sub http_block {
         }
         location = /_jwks { internal; default_type application/json; alias $DATA/jwks/rsa.json; }
         location = /_down { internal; return 503; }
+        location /uncounted {
+            auth_jwt "uncounted";
+            auth_jwt_metrics_label off;
+            auth_jwt_key_file $DATA/jwks/rsa.json;
+            empty_gif;
+        }
         location = /metrics { auth_jwt_metrics; }
         $extra
     }
@@ -100,6 +106,7 @@ my @mix = (
     (['/broken', $tok{ok}, 500, 'broken', 'key_error', 'RS256']) x 2,
     (['/remote', $tok{ok}, 200, 'remote', 'ok', 'RS256']) x 3,
     (['/fetchfail', $tok{ok}, 500, 'fetchfail', 'key_fetch_error', 'RS256']) x 2,
+    (['/uncounted', $tok{ok}, 200, undef]) x 2,
 );
 my @OUTCOMES = qw(ok missing malformed unsupported_alg bad_signature no_key expired
     not_yet_valid require_failed key_error key_fetch_error);
@@ -111,7 +118,8 @@ sub send_mix {
     for my $r (@mix) {
         my ($path, $token, $status, $label, $outcome, $alg) = @$r;
         my @h = defined $token ? (Authorization => "Bearer $token") : ();
-        is($n->status($path, @h), $status, "$path $outcome: $status");
+        is($n->status($path, @h), $status, "$path " . ($outcome // '') . ": $status");
+        next unless defined $label;    # auth_jwt_metrics_label off
         $expected->{"$label $outcome"}++;
         $by_alg->{"$label $outcome $alg"}++;
     }
@@ -135,6 +143,7 @@ sub check_counters {
     my ($n, $expected, $by_alg, $what) = @_;
     my ($samples, $families, $duplicates) = scrape($n);
     is_deeply($duplicates, [], "$what: no duplicate series or families");
+    ok(!grep(/label=uncounted/, keys %$samples), "$what: auth_jwt_metrics_label off is not counted");
     for my $label (@LABELS) {
         for my $outcome (@OUTCOMES) {
             my $key = "auth_jwt_requests_total{label=$label,outcome=$outcome}";

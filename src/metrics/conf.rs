@@ -1,6 +1,8 @@
 //! The directives `auth_jwt_zone`, `auth_jwt_metrics_label` and `auth_jwt_metrics`, and the
 //! label of each location, fixed while the configuration is merged.
 
+use std::rc::Rc;
+
 use auth_jwt_core::metrics::zone::MIN_ZONE_BYTES;
 
 use crate::conf::{LocConf, MainConf};
@@ -46,7 +48,15 @@ pub fn set_zone(d: &mut Directive, _conf: &mut LocConf) -> Result<(), ConfError>
     }
 }
 
-/// `auth_jwt_metrics_label label;`
+/// The value of `auth_jwt_metrics_label` at a level.
+#[derive(Clone)]
+pub enum LabelSetting {
+    /// Requests here are not counted.
+    Off,
+    Named(Rc<str>),
+}
+
+/// `auth_jwt_metrics_label label | off;`
 pub fn set_metrics_label(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfError> {
     if conf.metrics_label_name.is_some() {
         return Err(ConfError::Duplicate);
@@ -54,9 +64,13 @@ pub fn set_metrics_label(d: &mut Directive, conf: &mut LocConf) -> Result<(), Co
     // NGX_CONF_TAKE1: args holds the directive name and one value.
     let value = d.args()[1];
     match value.to_str() {
+        Ok("off") => {
+            conf.metrics_label_name = Some(LabelSetting::Off);
+            Ok(())
+        }
         // Fixed at configuration time: a label per variable value could grow without bound.
         Ok(label) if !label.contains('$') => {
-            conf.metrics_label_name = Some(label.into());
+            conf.metrics_label_name = Some(LabelSetting::Named(label.into()));
             Ok(())
         }
         _ => Err(ConfError::Invalid { what: "label", value: value.to_string() }),
@@ -85,7 +99,8 @@ pub fn bind_label(main: &mut MainConf, conf: &mut LocConf) {
     }
     let Some(auth) = conf.enabled() else { return };
     let label = match &conf.metrics_label_name {
-        Some(label) => label.to_string(),
+        Some(LabelSetting::Off) => return,
+        Some(LabelSetting::Named(label)) => label.to_string(),
         None => String::from_utf8_lossy(auth.realm.source()).into_owned(),
     };
     let labels = &mut main.metrics.labels;

@@ -28,7 +28,7 @@ use crate::validation::find_token;
 use crate::worker;
 use crate::Module;
 
-pub use conf::{bind_label, set_metrics, set_metrics_label, set_zone};
+pub use conf::{bind_label, set_metrics, set_metrics_label, set_zone, LabelSetting};
 
 /// The metrics part of the main configuration.
 #[derive(Default)]
