@@ -14,7 +14,7 @@ pub mod page;
 use std::cell::OnceCell;
 
 use auth_jwt_core::metrics::zone::Zone;
-use auth_jwt_core::metrics::{alg_index, token_alg, zone::CacheUse, UNKNOWN_ALG};
+use auth_jwt_core::metrics::{alg_index, fields_alg, token_alg, zone::CacheUse, UNKNOWN_ALG};
 use auth_jwt_core::JwtStatus;
 use ngx::core::Status;
 use ngx::ffi::NGX_LOG_WARN;
@@ -23,7 +23,7 @@ use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Request};
 use crate::conf::LocConf;
 use crate::ffi::log::Log;
 use crate::ffi::shm::ZoneMemory;
-use crate::state::RequestState;
+use crate::state::{RequestState, Shown};
 use crate::validation::find_token;
 use crate::worker;
 use crate::Module;
@@ -129,17 +129,18 @@ fn counted(request: &Request) -> Option<(&'static LocConf, usize)> {
 }
 
 fn count(request: &Request, conf: &LocConf, label: usize, before: CacheUse) {
-    let Some(outcome) = RequestState::find(request).and_then(RequestState::status) else {
-        return;
-    };
+    let Some(state) = RequestState::find(request) else { return };
+    let Some(outcome) = state.status() else { return };
     let Some(main) = Module::main_conf(request) else { return };
     let Some(zone) = main.metrics.zone() else { return };
     let Some(&Some(slot)) = main.metrics.slots.get().and_then(|slots| slots.get(label)) else {
         return;
     };
-    let alg = match (outcome, conf.enabled()) {
-        (JwtStatus::Missing, _) | (_, None) => UNKNOWN_ALG,
-        (_, Some(auth)) => match find_token(request, auth.token.as_ref()) {
+    // A verified token's header is parsed already; only refused ones are read again.
+    let alg = match (state.judged(), outcome, conf.enabled()) {
+        (Shown::Fields(fields), _, _) => alg_index(fields_alg(&fields)),
+        (_, JwtStatus::Missing, _) | (_, _, None) => UNKNOWN_ALG,
+        (_, _, Some(auth)) => match find_token(request, auth.token.as_ref()) {
             Ok(Some(token)) => alg_index(token_alg(token)),
             _ => UNKNOWN_ALG,
         },

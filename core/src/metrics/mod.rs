@@ -14,7 +14,7 @@ pub mod status;
 pub mod text;
 pub mod zone;
 
-pub use alg::{alg_index, alg_name, token_alg, ALG_COUNT, UNKNOWN_ALG};
+pub use alg::{alg_index, alg_name, fields_alg, token_alg, ALG_COUNT, UNKNOWN_ALG};
 
 /// What one verification key is, for a status page: never its material.
 #[derive(Clone, Debug, PartialEq, Eq)]
