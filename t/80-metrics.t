@@ -10,6 +10,7 @@ use File::Copy qw(copy);
 use FindBin;
 use JSON::PP;
 use Test::More;
+use IO::Socket::INET;
 use Time::HiRes qw(sleep time);
 
 use JwtTest;
@@ -163,6 +164,18 @@ my (%expected, %by_alg);
 send_mix($n, \%expected, \%by_alg);
 my $samples = check_counters($n, \%expected, \%by_alg, 'after the mix');
 
+subtest 'methods' => sub {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $n->port) or die;
+    print $s "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    local $/;
+    like(<$s> // '', qr{^HTTP/1\.1 405}, 'POST: 405');
+    $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $n->port) or die;
+    print $s "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    my $head = <$s> // '';
+    like($head, qr{^HTTP/1\.1 200.*Content-Length: [1-9]}s, 'HEAD: 200 with the length');
+    unlike($head, qr{auth_jwt_requests_total}, 'and no body');
+};
+
 subtest 'cache, key sources' => sub {
     my $hits = $samples->{'auth_jwt_verify_cache_hits_total{label=api}'};
     my $misses = $samples->{'auth_jwt_verify_cache_misses_total{label=api}'};
@@ -258,6 +271,14 @@ subtest 'key set status' => sub {
         for 0, 1;
 };
 
+subtest 'a respawned worker takes over its slot' => sub {
+    my ($killed) = $n->worker_pids;
+    kill 'KILL', $killed;
+    my ($status, $ok) = status_until(3, sub { $_[0]{pid} != $killed });
+    ok($ok, 'the page shows the new worker instead of the killed one') or diag(explain $status);
+    is(scalar @{ $status->{workers} }, 2, 'still two workers');
+};
+
 subtest 'every dashboard and alert query names an exported metric' => sub {
     my (undef, $families, undef, $body) = scrape($n);
     my %exported = map { $_ => 1 } $body =~ /^# TYPE (\S+)/mg;
@@ -292,7 +313,9 @@ subtest 'a changed zone size makes a new zone, as for nginx zones' => sub {
     is($samples->{'auth_jwt_requests_total{label=api,outcome=expired}'}, 0, 'from zero');
 };
 
-unlike($n->error_log, qr/\[(alert|crit|emerg)\]|panicked/, 'no alerts or panics in the error log');
+# Only the worker this test killed may have an alert line.
+my @alerts = grep { /\[(alert|crit|emerg)\]|panicked/ && !/exited on signal 9/ } split /\n/, $n->error_log;
+is_deeply(\@alerts, [], 'no alerts or panics in the error log');
 $n->stop;
 
 subtest 'configuration errors' => sub {

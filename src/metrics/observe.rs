@@ -20,6 +20,9 @@ use crate::ffi::process::{is_first_worker, worker_number, Cycle};
 
 /// How often a worker publishes its status (milliseconds).
 const PUBLISH_INTERVAL_MS: usize = 250;
+/// Ticks in a row the status slot may be found busy before its writer is taken for dead (a
+/// copy takes microseconds; a tick is a quarter of a second).
+const ABANDONED_AFTER_TICKS: u32 = 4;
 /// Key request URIs whose status a worker keeps (the oldest is dropped beyond).
 const MAX_OBSERVED_REQUESTS: usize = 64;
 
@@ -37,6 +40,8 @@ struct Observed {
     requests: VecDeque<SourceStatus>,
     /// Source slots in the zone, by kind and name, once claimed.
     slots: HashMap<(u8, String), usize>,
+    /// Ticks in a row that found the status slot held by another writer.
+    busy_ticks: u32,
 }
 
 impl Observed {
@@ -182,7 +187,16 @@ fn publish(_log: Log) {
         if document.len() > STATUS_BYTES {
             document = too_large(worker, now, document.len());
         }
-        zone.status_slot(worker)?.publish(u64::from(std::process::id()), cycle, &document);
+        let slot = zone.status_slot(worker)?;
+        if slot.publish(u64::from(std::process::id()), cycle, &document) {
+            observed.busy_ticks = 0;
+        } else {
+            observed.busy_ticks += 1;
+            // The previous worker of this number died while writing (killed, respawned).
+            if observed.busy_ticks >= ABANDONED_AFTER_TICKS && slot.release_abandoned() {
+                observed.busy_ticks = 0;
+            }
+        }
         Some(())
     });
 }

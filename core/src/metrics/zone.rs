@@ -333,6 +333,16 @@ impl StatusSlot<'_> {
         true
     }
 
+    /// Releases a slot whose writer died in the middle of a copy (a worker killed and
+    /// respawned): the sequence stays odd, and no one could publish into it again. Call it
+    /// only after [`StatusSlot::publish`] has found the slot busy for far longer than a copy
+    /// takes. `true` if the slot was released.
+    pub fn release_abandoned(&self) -> bool {
+        let seq = self.words[SLOT_SEQ].load(Relaxed);
+        seq % 2 == 1
+            && self.words[SLOT_SEQ].compare_exchange(seq, seq + 1, Release, Relaxed).is_ok()
+    }
+
     /// The document last published; `None` if there is none, or it kept changing while read.
     #[must_use]
     pub fn read(&self) -> Option<Published> {
@@ -449,6 +459,12 @@ mod tests {
         assert!(!slot.publish(8, 2, b"x"));
         assert_eq!(slot.read(), None);
         words[SLOTS_AT].fetch_add(1, Relaxed);
+        assert!(!slot.release_abandoned(), "nothing to release");
+        // A writer that died in its copy: the slot is released, and usable again.
+        words[SLOTS_AT].fetch_add(1, Relaxed);
+        assert!(!slot.publish(8, 2, b"x"));
+        assert!(slot.release_abandoned());
+        assert!(slot.publish(8, 2, b"x"));
         let big = vec![b'y'; STATUS_BYTES + 100];
         assert!(slot.publish(9, 2, &big));
         assert_eq!(slot.read().unwrap().document.len(), STATUS_BYTES);
