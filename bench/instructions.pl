@@ -36,6 +36,7 @@ my @scenarios = (
     ['repeated RS256', '/jwt', 'repeated-RS256.txt', 'baseline long'],
     # The same key set from auth_jwt_key_request (fetched once, during the warm-up).
     ['key request warm', '/jwt-key-request', 'repeated-RS256.txt', 'baseline long'],
+    ['repeated RS256 counted', '/jwz', 'repeated-RS256.txt', 'baseline long'],
     (map { ["distinct $_->[0]", '/jwt-nocache', "distinct-$_->[0].txt", $_->[1]] }
         ['RS256', 'baseline long'], ['PS256', 'baseline long'], ['ES256', 'baseline'],
         ['ES384', 'baseline'], ['ES512', 'baseline'], ['EdDSA', 'baseline'],
@@ -96,9 +97,16 @@ events { worker_connections 64; }
 http {
     access_log off;
     keepalive_requests 1000000;
+    # As in bench.pl: only "counted" is counted.
+    auth_jwt_zone bench_metrics 1m;
     server {
         listen 127.0.0.1:$port;
+        auth_jwt_metrics_label off;
         location = /none { empty_gif; }
+        location = /jwz {
+            auth_jwt "bench"; auth_jwt_key_file $keys; auth_jwt_metrics_label "bench";
+            empty_gif;
+        }
         location = /jwt { auth_jwt "bench"; auth_jwt_key_file $keys; empty_gif; }
         location = /jwt-nocache {
             auth_jwt "bench"; auth_jwt_key_file $keys; auth_jwt_verify_cache off;

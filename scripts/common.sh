@@ -47,8 +47,9 @@ build_module() {
 }
 
 # Python packages the core tests need: core/tests/jwe/mint.py mints encrypted tokens with
-# jwcrypto, a JOSE implementation independent of ours. Installed with pip when missing.
-REQUIRED_PYTHON_MODULES="jwcrypto"
+# jwcrypto, a JOSE implementation independent of ours; t/80-metrics.t parses the metrics page
+# with prometheus_client's own text parser. Installed with pip when missing.
+REQUIRED_PYTHON_MODULES="jwcrypto prometheus_client"
 
 # Installs the missing Python modules (module name = PyPI name for these).
 #   ensure_python_packages [more modules...]

@@ -80,6 +80,9 @@ pub struct LocConf {
     pub key_refetch: Option<RefetchSetting>,
     /// `auth_jwt_type`; `None`: signed.
     pub token_type: Option<TokenType>,
+    /// `auth_jwt_metrics_label`, and the label this level counts under (see `metrics`).
+    pub metrics_label_name: Option<crate::metrics::LabelSetting>,
+    pub metrics_label: Option<usize>,
 }
 
 /// `auth_jwt_key_refetch interval | off;`
@@ -145,6 +148,9 @@ impl LocConf {
         if self.token_type.is_none() {
             self.token_type = parent.token_type;
         }
+        if self.metrics_label_name.is_none() {
+            self.metrics_label_name = parent.metrics_label_name.clone();
+        }
         self.policy.inherit(&parent.policy);
     }
 
@@ -187,6 +193,7 @@ pub fn merge(conf: &mut Conf, prev: &mut LocConf, child: &mut LocConf) -> Result
     prev.freeze_keys(main);
     child.freeze_keys(main);
     child.inherit(prev);
+    crate::metrics::bind_label(main, child);
     if let Some(auth) = child.enabled() {
         if child.keys.is_none() && !auth.warned_unverified.replace(true) {
             conf.warn_unpositioned(format_args!(
@@ -233,6 +240,8 @@ pub struct MainConf {
     pub key_templates: bool,
     /// Entries of each `auth_jwt_verify_cache size` directive, indexed by `CacheId`.
     pub cache_sizes: Vec<usize>,
+    /// `auth_jwt_zone` and the labels of the counters.
+    pub metrics: crate::metrics::MetricsConf,
 }
 
 impl MainConf {

@@ -10,8 +10,9 @@ use auth_jwt_core::{
     DEFAULT_LOGIN_PARAM,
 };
 use ngx::ffi::{
-    ngx_command_t, ngx_str_t, NGX_CONF_1MORE, NGX_CONF_2MORE, NGX_CONF_TAKE1, NGX_CONF_TAKE12,
-    NGX_HTTP_LMT_CONF, NGX_HTTP_LOC_CONF, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
+    ngx_command_t, ngx_str_t, NGX_CONF_1MORE, NGX_CONF_2MORE, NGX_CONF_NOARGS, NGX_CONF_TAKE1,
+    NGX_CONF_TAKE12, NGX_CONF_TAKE2, NGX_HTTP_LMT_CONF, NGX_HTTP_LOC_CONF, NGX_HTTP_MAIN_CONF,
+    NGX_HTTP_SRV_CONF,
 };
 use ngx::http::HTTPStatus;
 use ngx::ngx_string;
@@ -22,12 +23,13 @@ use crate::conf::{
 use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::conf::{command, parse_time, ConfError, Directive, DirectiveFn};
 use crate::ffi::variables;
+use crate::metrics;
 use crate::policy::{LoginSetting, LoginUrl, RequireRule};
 use crate::variables::{field_value, FieldPath, Part};
 
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 14] = [
+pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 17] = [
     command(
         ngx_string!("auth_jwt"),
         ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE12,
@@ -92,6 +94,21 @@ pub static mut NGX_HTTP_AUTH_JWT_COMMANDS: [ngx_command_t; 14] = [
         ngx_string!("auth_jwt_type"),
         ANY_LEVEL | NGX_HTTP_LMT_CONF | NGX_CONF_TAKE1,
         &(set_token_type as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_zone"),
+        NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2,
+        &(metrics::set_zone as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_metrics_label"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        &(metrics::set_metrics_label as DirectiveFn),
+    ),
+    command(
+        ngx_string!("auth_jwt_metrics"),
+        NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+        &(metrics::set_metrics as DirectiveFn),
     ),
     ngx_command_t::empty(),
 ];

@@ -16,6 +16,7 @@ mod directives;
 mod ffi;
 mod handler;
 mod key_sources;
+mod metrics;
 mod policy;
 mod remote_keys;
 mod response;

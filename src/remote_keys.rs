@@ -241,6 +241,7 @@ fn finish(log: Log, about: &FetchAbout, result: Result<KeySet, String>) {
         Err(_) => Vec::new(),
     };
     let now = ngx_time();
+    crate::metrics::observe::fetch_finished(&about.uri, about.policy.cache_secs, now, &result);
     let report = worker::with(|w| {
         w.remote.entry(&about.uri).set.finish(about.id, now, &about.policy, result)
     });

@@ -102,6 +102,7 @@ pub fn start(cycle: &mut Cycle) {
             }
         }
     }
+    crate::metrics::observe::start_worker(cycle);
     let watching = worker.watcher.is_some();
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker));
     if watching && cycle.every(LOG_INTERVAL_MS, log_watch_events).is_err() {
@@ -146,6 +147,7 @@ fn log_watch_events(log: Log) {
 fn log_events(log: Log, watcher: &Watcher) {
     let first_worker = is_first_worker();
     for event in watcher.take_events() {
+        crate::metrics::observe::key_file_event(&event);
         let level = match event.severity {
             // Every worker watches the configured key files and sees the same change: worker 0
             // reports it at its level, the others only at `info`, so that `error_log ... notice`

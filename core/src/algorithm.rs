@@ -96,7 +96,7 @@ impl Curve {
     }
 }
 
-const ALL: [Algorithm; 13] = [
+pub(crate) const ALL: [Algorithm; 13] = [
     Algorithm::HS256,
     Algorithm::HS384,
     Algorithm::HS512,

@@ -67,6 +67,13 @@ impl TokenFields {
         lookup(&self.header, path).and_then(render)
     }
 
+    /// The JOSE header member `name` when it is a string, without a copy. A linear scan: a
+    /// header has a handful of members, and comparing their names is cheaper than hashing one.
+    #[must_use]
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header.iter().find(|(member, _)| *member == name)?.1.as_str()
+    }
+
     /// The rendered claim at `path` (see [`lookup`] and [`render`]).
     #[must_use]
     pub fn claim<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {

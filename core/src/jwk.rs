@@ -246,6 +246,23 @@ impl KeySet {
         self.generation
     }
 
+    /// What each usable key is, without its material (for a status page).
+    #[must_use]
+    pub fn describe(&self) -> Vec<crate::metrics::KeyInfo> {
+        let kty = |material: &Material| match material {
+            Material::Oct(_) => "oct",
+            Material::Rsa(_) => "RSA",
+            Material::Ec(..) => "EC",
+            Material::Okp(..) => "OKP",
+        };
+        let info = |key: &Jwk| crate::metrics::KeyInfo {
+            kid: key.kid.clone(),
+            kty: kty(&key.material),
+            alg: key.alg.map(Algorithm::name),
+        };
+        self.keys.iter().map(info).collect()
+    }
+
     /// Number of usable keys.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -35,6 +35,7 @@ mod key_name;
 pub mod keystore;
 mod kid_index;
 mod login;
+pub mod metrics;
 mod pipeline;
 pub mod remote;
 mod status;

@@ -60,6 +60,17 @@ pub struct WatchEvent {
     /// named in the configuration (each worker watches those), or about the watcher itself.
     /// One worker's line says it all; N workers repeating it would not say more.
     pub every_worker: bool,
+    /// Set when the event is the outcome of reading a key file again (for the counters of
+    /// `auth_jwt_zone`): which file, and why it was not reloaded, if it was not.
+    pub reload: Option<KeyFileReload>,
+}
+
+/// A key file the watcher read again (or found removed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyFileReload {
+    pub path: PathBuf,
+    /// `None`: new keys are in force; otherwise why the file was not reloaded.
+    pub error: Option<String>,
 }
 
 #[derive(Default)]
@@ -121,6 +132,7 @@ impl Watcher {
                 severity: Severity::Warn,
                 message: format!("{} key file events were not logged", queue.dropped),
                 every_worker: false,
+                reload: None,
             });
             queue.dropped = 0;
         }
@@ -344,12 +356,13 @@ impl WatchState {
         if stamp.is_none() {
             self.pending.remove(&key);
             file.publish(Loaded { keys: Err("no such file or directory".into()), stamp: None });
-            self.report(
+            self.report_reload(
                 Severity::Error,
                 every_worker,
                 format!(
                     "key file {path} was removed; requests that need it get 500 until it is back"
                 ),
+                reload_of(file, Some("no such file or directory".into())),
             );
             self.refresh_rings(file);
             return;
@@ -376,10 +389,11 @@ impl WatchState {
                     );
                 }
                 file.publish(Loaded { keys: Ok(Arc::new(keys)), stamp });
-                self.report(
+                self.report_reload(
                     Severity::Notice,
                     every_worker,
                     format!("key file {path} reloaded: {count} keys"),
+                    reload_of(file, None),
                 );
                 self.refresh_rings(file);
             }
@@ -404,10 +418,11 @@ impl WatchState {
                         "requests that need it get 500"
                     }
                 };
-                self.report(
+                self.report_reload(
                     Severity::Error,
                     every_worker,
                     format!("key file {path} not reloaded: {reason}; {kept}"),
+                    reload_of(file, Some(reason.clone())),
                 );
             }
         }
@@ -420,13 +435,27 @@ impl WatchState {
     }
 
     fn report(&self, severity: Severity, every_worker: bool, message: String) {
+        self.report_reload(severity, every_worker, message, None);
+    }
+
+    fn report_reload(
+        &self,
+        severity: Severity,
+        every_worker: bool,
+        message: String,
+        reload: Option<KeyFileReload>,
+    ) {
         let Ok(mut queue) = self.events.lock() else { return };
         if queue.events.len() >= MAX_QUEUED_EVENTS {
             queue.events.pop_front();
             queue.dropped += 1;
         }
-        queue.events.push_back(WatchEvent { severity, message, every_worker });
+        queue.events.push_back(WatchEvent { severity, message, every_worker, reload });
     }
+}
+
+fn reload_of(file: &KeyFile, error: Option<String>) -> Option<KeyFileReload> {
+    Some(KeyFileReload { path: file.path().to_path_buf(), error })
 }
 
 #[cfg(test)]

@@ -180,6 +180,14 @@ pub fn parse_time(value: &ngx_str_t) -> Option<u64> {
     u64::try_from(seconds).ok()
 }
 
+/// A size in nginx syntax (`64k`, `1m`), in bytes.
+pub fn parse_size(value: &ngx_str_t) -> Option<usize> {
+    let mut value = *value;
+    // SAFETY: ngx_parse_size only reads the string.
+    let bytes = unsafe { ngx::ffi::ngx_parse_size(&mut value) };
+    usize::try_from(bytes).ok()
+}
+
 /// `merge_loc_conf` of the module context.
 pub unsafe extern "C" fn merge_loc_conf(
     cf: *mut ngx_conf_t,

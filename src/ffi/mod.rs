@@ -11,11 +11,13 @@
 
 pub mod complex_value;
 pub mod conf;
+pub mod content;
 pub mod headers;
 pub mod log;
 pub mod phase;
 pub mod process;
 pub mod request;
+pub mod shm;
 pub mod subrequest;
 pub mod variables;
 

@@ -32,7 +32,7 @@ unsafe extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     let request = unsafe { Request::from_ngx_http_request(r) };
     // A panic must never unwind into nginx (it would abort the worker): answer 500 instead.
     let status = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::handler::check_access(request)
+        crate::metrics::observe_access(request, crate::handler::check_access)
     })) {
         Ok(status) => status,
         Err(_) => {

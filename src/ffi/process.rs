@@ -82,6 +82,12 @@ pub fn is_first_worker() -> bool {
     unsafe { ngx_worker == 0 }
 }
 
+/// This worker's number (`ngx_worker`: 0 to `worker_processes` - 1; 0 in single-process mode).
+pub fn worker_number() -> usize {
+    // SAFETY: as for `is_first_worker`.
+    unsafe { ngx_worker }
+}
+
 /// `init_process` of the module.
 pub unsafe extern "C" fn init_process(cycle: *mut ngx_cycle_t) -> ngx_int_t {
     guarded(0, || {
