@@ -331,8 +331,9 @@ subtest 'HTTP/2: the streams of one connection wait for one fetch' => sub {
     my $idp = start_idp($dir);
     my $n = NginxRunner->new(http => <<"HTTP");
     server {
-        listen 127.0.0.1:%%PORT%%;
-        http2 on;
+        # "listen ... http2" rather than "http2 on", which nginx < 1.25.1 does not know (newer
+        # ones only warn that the parameter is deprecated).
+        listen 127.0.0.1:%%PORT%% http2;
         auth_jwt "api";
         location /_idp/ { internal; proxy_pass http://127.0.0.1:$idp->{port}/; }
         location /t   { auth_jwt_key_cache 1h; auth_jwt_key_request /_idp/slow/1/rsa.json; empty_gif; }
