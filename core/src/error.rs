@@ -273,9 +273,6 @@ pub enum KeyProblem {
     #[error("oct key is empty")]
     OctEmpty,
 
-    #[error("oct key is {len} bytes, at least {min} required{}", for_alg(*.alg))]
-    OctTooShort { len: usize, min: usize, alg: Option<Algorithm> },
-
     #[error("RSA modulus is {0} bits, at least 2048 required")]
     RsaTooSmall(u32),
 
@@ -297,23 +294,12 @@ pub enum KeyProblem {
     #[error("{crv} public key is a point of small order")]
     SmallOrder { crv: &'static str },
 
-    /// Already escaped.
-    #[error("unknown algorithm {0}")]
-    UnknownAlg(String),
-
     #[error("algorithm {alg} cannot be used with {key}")]
     AlgMismatch { alg: Algorithm, key: &'static str },
 
     /// An OpenSSL failure that none of the checks above anticipated; the text is OpenSSL's.
     #[error("cannot build key: {0}")]
     Crypto(String),
-}
-
-fn for_alg(alg: Option<Algorithm>) -> String {
-    match alg {
-        Some(alg) => format!(" for {alg}"),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
