@@ -7,9 +7,10 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use auth_jwt_core::metrics::status::{too_large, worker_document, SourceStatus};
-use auth_jwt_core::metrics::zone::{SourceEvent, SourceKind, Zone, STATUS_BYTES};
+use auth_jwt_core::metrics::status::{SourceStatus, WorkerDocument};
+use auth_jwt_core::metrics::zone::{SourceEvent, SourceKind, Zone};
 use auth_jwt_core::watch::WatchEvent;
 use auth_jwt_core::KeySet;
 use ngx::ffi::{ngx_time, NGX_LOG_ERR};
@@ -42,6 +43,18 @@ struct Observed {
     slots: HashMap<(u8, String), usize>,
     /// Ticks in a row that found the status slot held by another writer.
     busy_ticks: u32,
+    /// Bumped by every change to `files` or `requests`.
+    changes: u64,
+    /// The document last built, and what it was built from.
+    built: Option<Built>,
+}
+
+/// A status document and the state it shows: it is rebuilt only when that state changes.
+struct Built {
+    changes: u64,
+    /// The identity of each key file's state (the watcher replaces it whole on a reload).
+    files: Vec<usize>,
+    document: WorkerDocument,
 }
 
 impl Observed {
@@ -89,6 +102,7 @@ pub fn key_file_event(event: &WatchEvent) {
     let now = ngx_time();
     let _ = OBSERVED.with(|observed| {
         let mut observed = observed.try_borrow_mut().ok()?;
+        observed.changes += 1;
         let seen = observed.files.entry(reload.path.clone()).or_default();
         match &reload.error {
             None => seen.loaded_at = Some(now),
@@ -113,6 +127,7 @@ pub fn fetch_finished(uri: &str, cache_secs: u64, now: i64, result: &Result<KeyS
     let _ = OBSERVED.with(|observed| {
         let mut observed = observed.try_borrow_mut().ok()?;
         let zone = observed.zone()?;
+        observed.changes += 1;
         let at = observed.requests.iter().position(|status| status.source == uri);
         let mut status = match at.and_then(|at| observed.requests.remove(at)) {
             Some(status) => status,
@@ -138,7 +153,7 @@ pub fn fetch_finished(uri: &str, cache_secs: u64, now: i64, result: &Result<KeyS
     });
 }
 
-/// Timer tick: publishes this worker's key set status and gauges.
+/// Timer tick: publishes this worker's key set status, rebuilt (with the gauges) when it changed.
 fn publish(_log: Log) {
     let _ = OBSERVED.with(|observed| {
         let mut observed = observed.try_borrow_mut().ok()?;
@@ -150,43 +165,17 @@ fn publish(_log: Log) {
             return None;
         }
         let worker = worker_number();
-        let mut sources = Vec::with_capacity(main.key_files.len() + observed.requests.len());
-        for file in &main.key_files {
-            let name = file.path().display().to_string();
-            let seen = observed.files.get(file.path());
-            let mut status = SourceStatus {
-                kind: "file",
-                source: name.clone(),
-                loaded_at: seen.and_then(|s| s.loaded_at).or(Some(observed.started)),
-                error: seen.and_then(|s| s.error.clone()),
-                ..Default::default()
-            };
-            match &file.loaded().keys {
-                Ok(keys) => status.set_keys(keys),
-                Err(reason) => {
-                    status.loaded_at = None;
-                    if status.error.is_none() {
-                        status.error = Some((reason.clone(), observed.started));
-                    }
-                }
-            }
-            if let Some(slot) = observed.slot(&zone, SourceKind::File, &name) {
-                zone.set_source_gauges(slot, worker, status.generation, status.keys.len() as u64);
-            }
-            sources.push(status);
+        let files: Vec<usize> =
+            main.key_files.iter().map(|file| Arc::as_ptr(&file.loaded()) as usize).collect();
+        let current = observed
+            .built
+            .as_ref()
+            .is_some_and(|built| built.changes == observed.changes && built.files == files);
+        if !current {
+            let document = observed.build(&zone, worker);
+            observed.built = Some(Built { changes: observed.changes, files, document });
         }
-        let requests: Vec<SourceStatus> = observed.requests.iter().cloned().collect();
-        for status in requests {
-            if let Some(slot) = observed.slot(&zone, SourceKind::Request, &status.source) {
-                zone.set_source_gauges(slot, worker, status.generation, status.keys.len() as u64);
-            }
-            sources.push(status);
-        }
-        let now = ngx_time();
-        let mut document = worker_document(worker, now, &sources);
-        if document.len() > STATUS_BYTES {
-            document = too_large(worker, now, document.len());
-        }
+        let document = observed.built.as_ref()?.document.render(ngx_time());
         let slot = zone.status_slot(worker)?;
         if slot.publish(u64::from(std::process::id()), cycle, &document) {
             observed.busy_ticks = 0;
@@ -199,4 +188,44 @@ fn publish(_log: Log) {
         }
         Some(())
     });
+}
+
+impl Observed {
+    /// The status of every source in force, with its gauges set in the zone.
+    fn build(&mut self, zone: &Zone, worker: usize) -> WorkerDocument {
+        let Some(main) = self.main else { return WorkerDocument::new(worker, &[]) };
+        let mut sources = Vec::with_capacity(main.key_files.len() + self.requests.len());
+        for file in &main.key_files {
+            let name = file.path().display().to_string();
+            let seen = self.files.get(file.path());
+            let mut status = SourceStatus {
+                kind: "file",
+                source: name.clone(),
+                loaded_at: seen.and_then(|s| s.loaded_at).or(Some(self.started)),
+                error: seen.and_then(|s| s.error.clone()),
+                ..Default::default()
+            };
+            match &file.loaded().keys {
+                Ok(keys) => status.set_keys(keys),
+                Err(reason) => {
+                    status.loaded_at = None;
+                    if status.error.is_none() {
+                        status.error = Some((reason.clone(), self.started));
+                    }
+                }
+            }
+            if let Some(slot) = self.slot(zone, SourceKind::File, &name) {
+                zone.set_source_gauges(slot, worker, status.generation, status.keys.len() as u64);
+            }
+            sources.push(status);
+        }
+        let requests: Vec<SourceStatus> = self.requests.iter().cloned().collect();
+        for status in requests {
+            if let Some(slot) = self.slot(zone, SourceKind::Request, &status.source) {
+                zone.set_source_gauges(slot, worker, status.generation, status.keys.len() as u64);
+            }
+            sources.push(status);
+        }
+        WorkerDocument::new(worker, &sources)
+    }
 }

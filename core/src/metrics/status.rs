@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::zone::{Published, Zone};
+use super::zone::{Published, Zone, STATUS_BYTES};
 use super::KeyInfo;
 use crate::KeySet;
 
@@ -51,23 +51,53 @@ impl SourceStatus {
     }
 }
 
-/// One worker's document.
-#[must_use]
-pub fn worker_document(worker: usize, now: i64, sources: &[SourceStatus]) -> Vec<u8> {
-    let sources: Vec<Value> = sources.iter().map(SourceStatus::to_json).collect();
-    let document = json!({ "worker": worker, "published_at": now, "sources": sources });
-    serde_json::to_vec(&document).unwrap_or_default()
+/// One worker's status document, serialized once per change of what it shows: the timer
+/// republishes it with a new `published_at` every tick, and rebuilding the JSON of every key of
+/// every source each time would cost the worker far more than the copy.
+pub struct WorkerDocument {
+    worker: usize,
+    /// The serialized `sources` array, or `None` when the document would not fit in a slot.
+    sources: Option<Vec<u8>>,
+    /// Length of the whole document when it does not fit.
+    too_large: usize,
 }
 
-/// A document that does not fit in a slot: says so instead of being cut into invalid JSON.
-#[must_use]
-pub fn too_large(worker: usize, now: i64, bytes: usize) -> Vec<u8> {
-    let document = json!({
-        "worker": worker,
-        "published_at": now,
-        "error": format!("the status of this worker is {bytes} bytes, more than a zone slot holds"),
-    });
-    serde_json::to_vec(&document).unwrap_or_default()
+impl WorkerDocument {
+    #[must_use]
+    pub fn new(worker: usize, sources: &[SourceStatus]) -> WorkerDocument {
+        let sources: Vec<Value> = sources.iter().map(SourceStatus::to_json).collect();
+        let sources = serde_json::to_vec(&sources).unwrap_or_else(|_| b"[]".to_vec());
+        let mut document = WorkerDocument { worker, sources: Some(sources), too_large: 0 };
+        // The widest `published_at` an i64 can print, so that no later tick overflows.
+        let longest = document.render(i64::MIN).len();
+        if longest > STATUS_BYTES {
+            document.sources = None;
+            document.too_large = longest;
+        }
+        document
+    }
+
+    /// The document as published at `now`: valid JSON of at most [`STATUS_BYTES`] bytes.
+    #[must_use]
+    pub fn render(&self, now: i64) -> Vec<u8> {
+        let Some(sources) = &self.sources else {
+            let document = json!({
+                "worker": self.worker,
+                "published_at": now,
+                "error": format!(
+                    "the status of this worker is {} bytes, more than a zone slot holds",
+                    self.too_large
+                ),
+            });
+            return serde_json::to_vec(&document).unwrap_or_default();
+        };
+        let head = format!(r#"{{"worker":{},"published_at":{now},"sources":"#, self.worker);
+        let mut document = Vec::with_capacity(head.len() + sources.len() + 1);
+        document.extend_from_slice(head.as_bytes());
+        document.extend_from_slice(sources);
+        document.push(b'}');
+        document
+    }
 }
 
 /// The status page: every worker of the current configuration, with its pid.
@@ -120,7 +150,7 @@ mod tests {
             SourceStatus { kind: "file", source: "/k.json".into(), ..Default::default() };
         source.set_keys(&keys);
         source.error = Some(("bad JSON".into(), 9));
-        let document = worker_document(0, 10, &[source]);
+        let document = WorkerDocument::new(0, &[source]).render(10);
         zone.status_slot(0).unwrap().publish(100, old, &document);
         let cycle = zone.begin_cycle();
         zone.status_slot(1).unwrap().publish(200, old, b"{}");
@@ -139,5 +169,28 @@ mod tests {
         assert_eq!(worker["sources"][0]["error"], "bad JSON");
         assert_eq!(worker["sources"][0]["error_at"], 9);
         assert_eq!(live_workers(&zone), vec![0]);
+    }
+
+    #[test]
+    fn a_document_is_valid_json_at_any_time_and_says_when_it_does_not_fit() {
+        let source = SourceStatus { kind: "file", source: "/k.json".into(), ..Default::default() };
+        let document = WorkerDocument::new(3, &[source]);
+        for now in [0, 1_796_158_572, i64::MIN, i64::MAX] {
+            let value: Value = serde_json::from_slice(&document.render(now)).unwrap();
+            assert_eq!(value["worker"], 3);
+            assert_eq!(value["published_at"], now);
+            assert_eq!(value["sources"][0]["source"], "/k.json");
+        }
+        let huge = SourceStatus {
+            kind: "request",
+            source: "x".repeat(STATUS_BYTES),
+            ..Default::default()
+        };
+        let document = WorkerDocument::new(1, &[huge]);
+        let rendered = document.render(5);
+        assert!(rendered.len() < STATUS_BYTES);
+        let value: Value = serde_json::from_slice(&rendered).unwrap();
+        assert!(value["error"].as_str().unwrap().contains("more than a zone slot holds"));
+        assert_eq!(value["published_at"], 5);
     }
 }
