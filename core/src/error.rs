@@ -240,15 +240,8 @@ pub enum KeySetError {
     Decryption(crate::jwe::DecryptionKeyError),
 
     /// `index` counts from 1 in file order; `kid` is already escaped.
-    #[error("key {index}{}: {problem}", kid_suffix(.kid.as_deref()))]
+    #[error("key {index}{}: {problem}", crate::jwk_set::kid_suffix(.kid.as_deref()))]
     Key { index: usize, kid: Option<String>, problem: KeyProblem },
-}
-
-fn kid_suffix(kid: Option<&str>) -> String {
-    match kid {
-        Some(kid) => format!(" (kid {kid})"),
-        None => String::new(),
-    }
 }
 
 /// What is wrong with one JWK in a set.

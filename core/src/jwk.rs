@@ -27,16 +27,10 @@ use crate::algorithm::{self, Algorithm, Curve, Family, Hash};
 use crate::backend::{HmacSecret, PublicKey};
 use crate::base64url;
 use crate::ed25519;
-use crate::encryption_keys;
 use crate::error::{escape, KeyProblem, KeySetError};
-use crate::json::{self, JsonError};
 use crate::jwe::DecryptionKeys;
+use crate::jwk_set::{self, Entry, EntryShape};
 use crate::kid_index::KidIndex;
-use crate::MAX_KEY_FILE_BYTES;
-
-/// Nesting allowed in a key file: a JWKS needs 4 levels (set, `keys`, key, `x5c`); the slack is
-/// for vendor extensions.
-const KEY_FILE_MAX_DEPTH: usize = 32;
 
 /// HMAC secret length below which a JWK without `alg` gets a warning: HS256's hash size.
 const MIN_OCT_BYTES: usize = 32;
@@ -137,70 +131,49 @@ impl KeySet {
     /// All keys are parsed and checked here (OpenSSL keys built once), so a set that loads is
     /// ready for any number of verifications.
     pub fn from_json(bytes: &[u8]) -> Result<KeySet, KeySetError> {
-        if bytes.len() > MAX_KEY_FILE_BYTES {
-            return Err(KeySetError::TooLarge { size: bytes.len(), limit: MAX_KEY_FILE_BYTES });
-        }
-        let root = json::parse_object(bytes, KEY_FILE_MAX_DEPTH).map_err(|e| match e {
-            JsonError::Syntax(detail) => KeySetError::Json(detail),
-            JsonError::NotObject => KeySetError::NotObject,
-            JsonError::DuplicateMember => KeySetError::DuplicateMember,
-            JsonError::TooDeep(limit) => KeySetError::TooDeep(limit),
-        })?;
-
-        let single;
-        let entries: &[Value] = match (root.get("keys"), root.get("kty")) {
-            (Some(Value::Array(keys)), _) => keys,
-            (Some(_), _) => return Err(KeySetError::KeysNotArray),
-            (None, Some(_)) => {
-                single = [Value::Object(root)];
-                &single
-            }
-            (None, None) => return Err(KeySetError::NotJwk),
-        };
-        if entries.is_empty() {
-            return Err(KeySetError::Empty);
-        }
-
+        let entries = jwk_set::entries(bytes)?;
         let mut set = KeySet::empty();
-        for (i, entry) in entries.iter().enumerate() {
+        for (i, value) in entries.iter().enumerate() {
             let index = i + 1;
-            let Value::Object(obj) = entry else {
-                return Err(KeySetError::Key { index, kid: None, problem: KeyProblem::NotObject });
-            };
-            // The kid is read first so that every later error can name it.
-            let kid = match obj.get("kid") {
-                None => None,
-                Some(Value::String(kid)) => Some(kid.clone()),
-                Some(_) => {
-                    let problem = KeyProblem::WrongType { member: "kid", expected: "a string" };
-                    return Err(KeySetError::Key { index, kid: None, problem });
-                }
-            };
-            let shown_kid = kid.as_deref().map(escape);
-            match parse_key(obj) {
-                Ok(Parsed::Key(alg, material)) => {
-                    if let Some(why) = short_secret_warning(&material, alg) {
-                        set.warnings.push(format!(
-                            "key {index}{}: {why}",
-                            shown_kid.map(|k| format!(" (kid {k})")).unwrap_or_default()
-                        ));
+            let entry = Entry::of(index, value).map_err(|shape| {
+                let problem = match shape {
+                    EntryShape::NotObject => KeyProblem::NotObject,
+                    EntryShape::KidNotString => {
+                        KeyProblem::WrongType { member: "kid", expected: "a string" }
                     }
-                    set.keys.push(Jwk { kid, alg, material });
-                }
-                Ok(Parsed::Skip(why)) => set.skipped.push(format!(
-                    "key {index}{}: {why}, skipped",
-                    shown_kid.map(|k| format!(" (kid {k})")).unwrap_or_default()
-                )),
-                Err(problem) => return Err(KeySetError::Key { index, kid: shown_kid, problem }),
-            }
+                };
+                KeySetError::Key { index, kid: None, problem }
+            })?;
+            set.add_entry(&entry)?;
         }
-        set.decryption = encryption_keys::decryption_keys(bytes)?;
-        set.skipped = encryption_keys::ignored_by_both(set.skipped, &set.decryption);
         if set.keys.is_empty() && set.decryption.is_empty() {
             return Err(KeySetError::NoUsableKeys(entries.len()));
         }
         set.reindex();
         Ok(set)
+    }
+
+    /// Reads one key of a key file as a signing key and as a decryption key: each reader takes
+    /// its own keys and skips the others; only a key broken for the use it claims fails the
+    /// file. A key that neither takes gets the signing reader's note.
+    fn add_entry(&mut self, entry: &Entry) -> Result<(), KeySetError> {
+        let signing = parse_key(entry.object).map_err(|problem| KeySetError::Key {
+            index: entry.index,
+            kid: entry.shown_kid.clone(),
+            problem,
+        })?;
+        let decrypts = self.decryption.consider(entry).map_err(KeySetError::Decryption)?;
+        match signing {
+            Parsed::Key(alg, material) => {
+                if let Some(why) = short_secret_warning(&material, alg) {
+                    self.warnings.push(entry.note(&why));
+                }
+                self.keys.push(Jwk { kid: entry.kid.clone(), alg, material });
+            }
+            Parsed::Skip(_) if decrypts => {}
+            Parsed::Skip(why) => self.skipped.push(entry.skipped(&why)),
+        }
+        Ok(())
     }
 
     /// A set with no keys: every token is refused with `no_key`.

@@ -171,46 +171,16 @@ impl JweError {
     }
 }
 
-/// Why a JWK Set could not be loaded as decryption keys. Like the signing key errors, these
-/// may name members and `kid`s (escaped), never key material.
+/// A decryption key that is broken for the use it claims, which fails its whole key file.
+/// Like the signing key errors, it may name members and `kid`s (escaped), never key material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DecryptionKeyError {
-    #[error("JWK set is {size} bytes, at most {limit} allowed")]
-    TooLarge { size: usize, limit: usize },
-
-    #[error("JWK set is not valid JSON: {0}")]
-    Json(String),
-
-    #[error("JWK set is not a JSON object")]
-    NotObject,
-
-    #[error("JWK set has duplicate member names")]
-    DuplicateMember,
-
-    #[error("JWK set is nested deeper than {0} levels")]
-    TooDeep(usize),
-
-    #[error("JSON object is neither a JWK set (no \"keys\") nor a JWK (no \"kty\")")]
-    NotJwk,
-
-    #[error("JWK set member \"keys\" is not an array")]
-    KeysNotArray,
-
-    #[error("empty JWK set")]
-    Empty,
-
-    /// The set holds keys, but none that can decrypt (signing or public keys only).
-    #[error("no decryption keys: all {0} skipped")]
-    NoUsableKeys(usize),
-
-    /// `index` counts from 1 in file order; `kid` is already escaped.
-    #[error("key {index}{}: {problem}", kid_suffix(.kid.as_deref()))]
-    Key { index: usize, kid: Option<String>, problem: DecryptionKeyProblem },
-}
-
-fn kid_suffix(kid: Option<&str>) -> String {
-    kid.map(|kid| format!(" (kid {kid})")).unwrap_or_default()
+#[error("key {index}{}: {problem}", crate::jwk_set::kid_suffix(.kid.as_deref()))]
+pub struct DecryptionKeyError {
+    /// From 1, in file order.
+    pub index: usize,
+    /// Already escaped.
+    pub kid: Option<String>,
+    pub problem: DecryptionKeyProblem,
 }
 
 /// What is wrong with one decryption JWK.

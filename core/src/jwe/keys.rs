@@ -23,15 +23,11 @@ use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
 use crate::base64url;
-use crate::error::escape;
-use crate::json::{self, JsonError};
-use crate::MAX_KEY_FILE_BYTES;
+use crate::error::{escape, KeySetError};
+use crate::jwk_set::{self, Entry, EntryShape};
 
 use super::algorithms::{ContentEncryption, KeyAlgorithm};
 use super::error::{DecryptionKeyError, DecryptionKeyProblem as Problem};
-
-/// Nesting allowed in a key file (as for signing keys).
-const KEY_FILE_MAX_DEPTH: usize = 32;
 
 const MIN_RSA_BITS: u32 = 2048;
 /// aws-lc-rs decrypts with RSA keys up to this size.
@@ -158,70 +154,51 @@ pub struct DecryptionKeys {
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
 impl DecryptionKeys {
-    /// Loads the decryption keys of a JWK Set `{"keys":[...]}` or of a single JWK.
+    /// Loads the decryption keys of a JWK Set `{"keys":[...]}` or of a single JWK, alone (a
+    /// key file's signing keys and decryption keys are loaded together by
+    /// [`crate::KeySet::from_json`]).
     ///
-    /// Fails with [`DecryptionKeyError::NoUsableKeys`] when the set holds only keys that
-    /// cannot decrypt (a signing-only file).
-    pub fn from_json(bytes: &[u8]) -> Result<DecryptionKeys, DecryptionKeyError> {
-        if bytes.len() > MAX_KEY_FILE_BYTES {
-            return Err(DecryptionKeyError::TooLarge {
-                size: bytes.len(),
-                limit: MAX_KEY_FILE_BYTES,
-            });
-        }
-        let root = json::parse_object(bytes, KEY_FILE_MAX_DEPTH).map_err(|e| match e {
-            JsonError::Syntax(detail) => DecryptionKeyError::Json(detail),
-            JsonError::NotObject => DecryptionKeyError::NotObject,
-            JsonError::DuplicateMember => DecryptionKeyError::DuplicateMember,
-            JsonError::TooDeep(limit) => DecryptionKeyError::TooDeep(limit),
-        })?;
-        let single;
-        let entries: &[Value] = match (root.get("keys"), root.get("kty")) {
-            (Some(Value::Array(keys)), _) => keys,
-            (Some(_), _) => return Err(DecryptionKeyError::KeysNotArray),
-            (None, Some(_)) => {
-                single = [Value::Object(root)];
-                &single
-            }
-            (None, None) => return Err(DecryptionKeyError::NotJwk),
-        };
-        if entries.is_empty() {
-            return Err(DecryptionKeyError::Empty);
-        }
-
+    /// Fails with [`KeySetError::NoUsableKeys`] when the set holds only keys that cannot
+    /// decrypt (a signing-only file).
+    pub fn from_json(bytes: &[u8]) -> Result<DecryptionKeys, KeySetError> {
+        let entries = jwk_set::entries(bytes)?;
         let mut set = DecryptionKeys::empty();
-        for (i, entry) in entries.iter().enumerate() {
-            let index = i + 1;
-            let Value::Object(obj) = entry else {
-                let problem = Problem::NotObject;
-                return Err(DecryptionKeyError::Key { index, kid: None, problem });
-            };
-            let kid = match obj.get("kid") {
-                None => None,
-                Some(Value::String(kid)) => Some(kid.clone()),
-                Some(_) => {
-                    let problem = Problem::WrongType { member: "kid", expected: "a string" };
-                    return Err(DecryptionKeyError::Key { index, kid: None, problem });
-                }
-            };
-            let shown_kid = kid.as_deref().map(escape);
-            match parse_key(obj) {
-                Ok(Parsed::Key(alg, material)) => {
-                    set.keys.push(DecryptionKey { kid, alg, material });
-                }
-                Ok(Parsed::Skip(why)) => set.skipped.push(format!(
-                    "key {index}{}: {why}, skipped",
-                    shown_kid.map(|k| format!(" (kid {k})")).unwrap_or_default()
-                )),
-                Err(problem) => {
-                    return Err(DecryptionKeyError::Key { index, kid: shown_kid, problem })
-                }
-            }
+        for (i, value) in entries.iter().enumerate() {
+            let entry = Entry::of(i + 1, value).map_err(|shape| {
+                let problem = match shape {
+                    EntryShape::NotObject => Problem::NotObject,
+                    EntryShape::KidNotString => {
+                        Problem::WrongType { member: "kid", expected: "a string" }
+                    }
+                };
+                KeySetError::Decryption(DecryptionKeyError { index: i + 1, kid: None, problem })
+            })?;
+            set.consider(&entry).map_err(KeySetError::Decryption)?;
         }
         if set.keys.is_empty() {
-            return Err(DecryptionKeyError::NoUsableKeys(set.skipped.len()));
+            return Err(KeySetError::NoUsableKeys(entries.len()));
         }
         Ok(set)
+    }
+
+    /// Takes `entry` of a key file if it is a decryption key, else notes why it is skipped;
+    /// `true` when taken. A key broken for the use it claims is an error.
+    pub(crate) fn consider(&mut self, entry: &Entry) -> Result<bool, DecryptionKeyError> {
+        match parse_key(entry.object) {
+            Ok(Parsed::Key(alg, material)) => {
+                self.keys.push(DecryptionKey { kid: entry.kid.clone(), alg, material });
+                Ok(true)
+            }
+            Ok(Parsed::Skip(why)) => {
+                self.skipped.push(entry.skipped(&why));
+                Ok(false)
+            }
+            Err(problem) => Err(DecryptionKeyError {
+                index: entry.index,
+                kid: entry.shown_kid.clone(),
+                problem,
+            }),
+        }
     }
 
     /// A set with no keys: every token is refused with `no_key`.
@@ -517,6 +494,6 @@ mod tests {
     fn signing_only_file_has_no_usable_keys() {
         let json = r#"{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA","use":"sig"}"#;
         let err = DecryptionKeys::from_json(json.as_bytes()).unwrap_err();
-        assert_eq!(err, DecryptionKeyError::NoUsableKeys(1));
+        assert_eq!(err, KeySetError::NoUsableKeys(1));
     }
 }

@@ -1,13 +1,13 @@
 //! Decryption key sets: what is taken from a JWK Set, what is skipped, what fails it.
 
-use auth_jwt_core::jwe::{DecryptionKeyError, DecryptionKeys};
-use auth_jwt_core::KeySet;
+use auth_jwt_core::jwe::DecryptionKeys;
+use auth_jwt_core::{KeySet, KeySetError};
 use serde_json::{json, Value};
 
 use crate::fixtures::{b64, fixtures};
 use crate::{fixture_keys, open};
 
-fn load(keys: Value) -> Result<DecryptionKeys, DecryptionKeyError> {
+fn load(keys: Value) -> Result<DecryptionKeys, KeySetError> {
     DecryptionKeys::from_json(&serde_json::to_vec(&keys).unwrap())
 }
 
@@ -62,7 +62,7 @@ fn public_keys_and_signing_keys_are_skipped() {
     rsa15["alg"] = json!("RSA1_5");
     let ed = json!({"kty":"OKP","crv":"Ed25519","x":b64(&[7; 32]),"d":b64(&[9; 32])});
     let err = load(json!({"keys":[rsa_public, ec_public, sig, hs, rsa15, ed]})).unwrap_err();
-    assert_eq!(err, DecryptionKeyError::NoUsableKeys(6));
+    assert_eq!(err, KeySetError::NoUsableKeys(6));
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn bad_keys_fail_the_set_with_a_reason() {
     }
     // RFC 7517 §5: a key of an unknown algorithm is skipped, as the signing parser does.
     let unknown = json!({"kty":"oct","k":b64(&[1; 16]),"alg":"A128KW2"});
-    assert_eq!(load(unknown).unwrap_err().to_string(), "no decryption keys: all 1 skipped");
+    assert_eq!(load(unknown).unwrap_err().to_string(), "no usable keys: all 1 skipped");
     let mut rsa = fixtures().key("rsa");
     rsa.as_object_mut().unwrap().remove("qi");
     assert_eq!(
