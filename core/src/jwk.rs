@@ -7,8 +7,8 @@
 //!   the file: unknown `kty`, `crv` or `alg` (RFC 7517 §5), `use` other than `"sig"`,
 //!   `key_ops` without `"verify"`, and a JWE `alg` such as `RSA-OAEP` (IdPs publish encryption
 //!   keys next to signing keys). These checks come before the key material is read, so a
-//!   skipped key cannot fail the file. The same bytes are read for JWE decryption keys too
-//!   (`encryption_keys.rs`), which the set carries.
+//!   skipped key cannot fail the file. Each key is read for JWE decryption too
+//!   (`jwe/keys.rs`, in the same pass: `jwk_set.rs`), and the set carries those keys.
 //! - Everything else that is wrong with a key fails the whole set, like NGINX Plus does.
 //! - Several keys may share a `kid` (an IdP's signing and encryption key often do); all of them
 //!   are candidates for a token with that `kid`, tried in file order.
@@ -115,7 +115,7 @@ impl Material {
 #[derive(Clone)]
 pub struct KeySet {
     keys: Vec<Jwk>,
-    /// The file's JWE decryption keys (see `encryption_keys.rs`).
+    /// The file's JWE decryption keys (see `jwe/keys.rs`).
     decryption: DecryptionKeys,
     skipped: Vec<String>,
     warnings: Vec<String>,

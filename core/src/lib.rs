@@ -10,8 +10,8 @@
 //! (compact JWS, Bearer header), `algorithm`, `jwk` (key sets), `verify`, `claims` (time),
 //! `fields` (claims and header members as variable values), `login` (login redirect URL),
 //! `status` (`$jwt_status` values), `cache` (verified-signature cache), `authenticate` (the
-//! token type of a location; signature or decryption), `encryption_keys` (a key file's JWE
-//! keys), `pipeline` (the order of
+//! token type of a location; signature or decryption), `jwk_set` (a key file's outer shape, read once
+//! for its signing and its JWE keys), `pipeline` (the order of
 //! checks and the cache-or-full choice: the module's one entry point), `error`, `keystore`
 //! (key files and per-level key sets that change at run time) and `watch` (the background
 //! thread that reloads changed key files).
