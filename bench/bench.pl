@@ -325,9 +325,10 @@ http {
             auth_jwt "bench"; auth_jwt_type nested; auth_jwt_key_file $jwe_keys; $nocache
             empty_gif;
         }
-        # The same key set as /jwt, fetched with auth_jwt_key_request from the IdP below.
+        # The same key set as /jwt, fetched with auth_jwt_key_request from the IdP below; a
+        # location name as long as /jwt, so that nginx's own work is the same.
         location = /_jwks { internal; proxy_pass http://unix:$idp_socket:/jwks.json; }
-        location = /jwt-key-request {
+        location = /jkr {
             auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;
             empty_gif;
         }
@@ -480,7 +481,7 @@ for my $alg (@$ALGS_DISTINCT) {
 push @scenarios,
     ['key file warm', '/jwt', $tokens{'repeated-RS256'}, 200, undef,
         'same token, the key set from auth_jwt_key_file (as "repeated RS256")'],
-    ['key request warm', '/jwt-key-request', $tokens{'repeated-RS256'}, 200, undef,
+    ['key request warm', '/jkr', $tokens{'repeated-RS256'}, 200, undef,
         'same token, the same key set from auth_jwt_key_request, auth_jwt_key_cache 1h'],
     ['IdP down, stale keys', '/jwt-idp-down', $tokens{'repeated-RS256'}, 200, undef,
         'same token, auth_jwt_key_cache 1s, the IdP answers 500 after the first fetch'],
