@@ -325,9 +325,10 @@ http {
             auth_jwt "bench"; auth_jwt_type nested; auth_jwt_key_file $jwe_keys; $nocache
             empty_gif;
         }
-        # The same key set as /jwt, fetched with auth_jwt_key_request from the IdP below.
+        # The same key set as /jwt, fetched with auth_jwt_key_request from the IdP below; a
+        # location name as long as /jwt, so that nginx's own work is the same.
         location = /_jwks { internal; proxy_pass http://unix:$idp_socket:/jwks.json; }
-        location = /jwt-key-request {
+        location = /jkr {
             auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;
             empty_gif;
         }
@@ -494,7 +495,7 @@ for my $alg (@$ALGS_DISTINCT) {
 push @scenarios,
     ['key file warm', '/jwt', $tokens{'repeated-RS256'}, 200, undef,
         'same token, the key set from auth_jwt_key_file (as "repeated RS256")'],
-    ['key request warm', '/jwt-key-request', $tokens{'repeated-RS256'}, 200, undef,
+    ['key request warm', '/jkr', $tokens{'repeated-RS256'}, 200, undef,
         'same token, the same key set from auth_jwt_key_request, auth_jwt_key_cache 1h'],
     ['IdP down, stale keys', '/jwt-idp-down', $tokens{'repeated-RS256'}, 200, undef,
         'same token, auth_jwt_key_cache 1s, the IdP answers 500 after the first fetch'],
@@ -971,6 +972,64 @@ EOF
     print $fh $scaling_md;
     close $fh;
 }
+# Cold cache under load: a fresh instance (no key set fetched yet) with BENCH_COLD_WORKERS
+# workers (default: BENCH_WORKERS, at least 2) takes a burst of wrk -c64 on a key request
+# location. Single flight means each worker fetches once, however many requests wait: the
+# IdP (a server block of the same instance) counts the fetches in its access log, and the run
+# dies unless they equal the workers. `listen ... reuseport` spreads the 64 connections over
+# every worker. The burst's p99 includes the requests that waited for the fetch.
+my $cold_md = '';
+if (!defined $only || 'key request cold burst' =~ /$only/) {
+    my $cold_workers = $ENV{BENCH_COLD_WORKERS} // ($workers_n > 1 ? $workers_n : 2);
+    my $cold_dir = "$out/cold";
+    my $idp_log = "$cold_dir/logs/idp.log";
+    unlink $idp_log;
+    my $cold = BenchInstance->start(nginx => $nginx, dir => $cold_dir, workers => $cold_workers,
+        conf => sub {
+            my ($p) = @_;
+            return <<"CONF";
+# Written by bench/bench.pl: the cold cache row.
+load_module $module;
+worker_processes $cold_workers;
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$p reuseport;
+        location = /_jwks { internal; proxy_pass http://unix:$cold_dir/idp.sock:/jwks.json; }
+        location = /jkr {
+            auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;
+            empty_gif;
+        }
+    }
+    server {
+        listen unix:$cold_dir/idp.sock;
+        access_log $idp_log;
+        location = /jwks.json { alias $keys; }
+    }
+}
+CONF
+        });
+    my $r = $cold->wrk('/jkr', $tokens{'repeated-RS256'}, 2, connections => 64,
+        threads => 2, client => []);
+    $cold->stop;
+    open(my $fh, '<', $idp_log) or die "$idp_log: $!";
+    my $fetches = grep { m{"GET /jwks\.json } } <$fh>;
+    close $fh;
+    die "key request cold burst: the IdP saw $fetches fetches for $cold_workers workers\n"
+        unless $fetches == $cold_workers;
+    die "key request cold burst: $r->{non2xx} answers were not 2xx\n" if $r->{non2xx};
+    $cold_md = sprintf "Key request, cold cache under load (wrk -t2 -c64, 2 s, a fresh instance,"
+        . " worker_processes %d): %d fetches seen by the IdP (one per worker), %d requests,"
+        . " p99 %.1f ms, p50 %.2f ms\n", $cold_workers, $fetches, $r->{requests},
+        $r->{p99_us} / 1000, $r->{p50_us} / 1000;
+    open(my $out_fh, '>', "$out/results-cold.md") or die $!;
+    print $out_fh $cold_md;
+    close $out_fh;
+}
 # === end of rows users live in: notes, side by side with a peer, scaling ================
 
 # --- chart ---------------------------------------------------------------------------------
@@ -1030,6 +1089,7 @@ print "overhead µs: CPU µs/req - baseline - crypto\n";
 print "\n$profile_md" if $profile_md;
 print "\n$peer_md" if $peer_md;
 print "\n$scaling_md" if $scaling_md;
+print "\n$cold_md" if $cold_md;
 print $memory, "\n" if $memory;
 print "machine: $cpu, ", `nproc` =~ s/\n//r, " cores, load average $load (other processes share it)\n";
 print "run: $rounds rounds of $duration s per scenario, wrk -t1 -c$conns, nginx worker_processes 1",

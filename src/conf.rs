@@ -216,6 +216,15 @@ pub struct KeyFileTemplate {
 pub struct KeyRequest {
     /// May contain variables; each value is a key set of its own.
     pub uri: ComplexValue,
+    /// A URI without variables, known at load time: requests then neither evaluate nor hash it.
+    pub fixed: Option<FixedKeyRequest>,
+}
+
+/// A key request URI without variables, and where its key set is in each worker.
+pub struct FixedKeyRequest {
+    pub uri: String,
+    /// Index into `MainConf::fixed_key_requests`, and into each worker's key sets.
+    pub slot: usize,
 }
 
 /// Where the keys of a level come from: all of them together form the level's key set.
@@ -242,6 +251,8 @@ pub struct MainConf {
     pub cache_sizes: Vec<usize>,
     /// `auth_jwt_zone` and the labels of the counters.
     pub metrics: crate::metrics::MetricsConf,
+    /// The distinct key request URIs without variables, indexed by `FixedKeyRequest::slot`.
+    pub fixed_key_requests: Vec<String>,
 }
 
 impl MainConf {
@@ -253,6 +264,16 @@ impl MainConf {
         let file = Arc::new(KeyFile::load(path.to_path_buf()));
         self.key_files.push(Arc::clone(&file));
         (file, true)
+    }
+
+    /// The slot of the key request URI `uri` (without variables). The same URI written at
+    /// several levels shares one slot: one key set and one fetch at a time per worker.
+    pub fn key_request_slot(&mut self, uri: &str) -> usize {
+        if let Some(slot) = self.fixed_key_requests.iter().position(|known| known == uri) {
+            return slot;
+        }
+        self.fixed_key_requests.push(uri.to_owned());
+        self.fixed_key_requests.len() - 1
     }
 
     /// A new per-worker cache of `size` entries for one `auth_jwt_verify_cache` directive.

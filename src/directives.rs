@@ -18,7 +18,8 @@ use ngx::http::HTTPStatus;
 use ngx::ngx_string;
 
 use crate::conf::{
-    AuthJwt, AuthSetting, KeyFileTemplate, KeyRequest, LocConf, RefetchSetting, VerifyCacheSetting,
+    AuthJwt, AuthSetting, FixedKeyRequest, KeyFileTemplate, KeyRequest, LocConf, RefetchSetting,
+    VerifyCacheSetting,
 };
 use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::conf::{command, parse_time, ConfError, Directive, DirectiveFn};
@@ -214,8 +215,15 @@ fn set_key_request(d: &mut Directive, conf: &mut LocConf) -> Result<(), ConfErro
     if !uri.as_bytes().contains(&b'$') && uri.as_bytes().first() != Some(&b'/') {
         return Err(invalid("URI", &uri));
     }
+    let fixed = match std::str::from_utf8(uri.as_bytes()) {
+        Ok(text) if !text.contains('$') => {
+            let main = d.conf.main_conf().ok_or(ConfError::Reported)?;
+            Some(FixedKeyRequest { uri: text.to_owned(), slot: main.key_request_slot(text) })
+        }
+        _ => None,
+    };
     let uri = ComplexValue::compile(&mut d.conf, &uri)?;
-    conf.own_key_requests.push(KeyRequest { uri });
+    conf.own_key_requests.push(KeyRequest { uri, fixed });
     Ok(())
 }
 

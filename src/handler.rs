@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use auth_jwt_core::{JwtStatus, KeySource, Rejection, Verdict};
+use auth_jwt_core::{JwtStatus, KeySource, Verdict};
 use ngx::core::Status;
 use ngx::ffi::{NGX_LOG_ERR, NGX_LOG_INFO};
 use ngx::http::{HTTPStatus, HttpModuleLocationConf, Request};
@@ -54,7 +54,7 @@ pub fn check_access(request: &mut Request) -> Status {
     if let Verdict::NeedKeys(_) = verdict {
         return remote_keys::wait_for_keys(request, conf, &remote);
     }
-    if matches!(&verdict, Verdict::Rejected(Rejection::NoKey { .. }))
+    if matches!(&verdict, Verdict::Rejected(rejection) if rejection.is_no_key())
         && remote_keys::refetch_for_unknown_kid(request, conf)
     {
         return Status::NGX_AGAIN;

@@ -17,7 +17,7 @@ use auth_jwt_core::{check_key_file_name, KeyNameError, KeySource, KeySourceError
 use ngx::http::Request;
 
 use crate::conf::{KeyFileTemplate, KeyRequest, KeySources, LocConf};
-use crate::remote_keys::{self, RemoteUse};
+use crate::remote_keys::{self, KeySetName, RemoteUse};
 use crate::worker;
 
 /// Most key files named with variables kept per worker; the oldest is dropped beyond this, so
@@ -78,27 +78,42 @@ fn request_keys(
     key_request: &KeyRequest,
     remote: &mut Vec<RemoteUse>,
 ) -> SourceKeys {
-    let Some(uri) = request_uri(request, key_request) else {
+    let Some(name) = key_set_name(request, key_request) else {
         let uri = key_request.uri.evaluate(request).unwrap_or_default();
         return SourceKeys::Unusable(KeySourceError {
             origin: KeySource::Request(String::from_utf8_lossy(uri).into_owned()),
             reason: "the key request URI is empty or not a path".into(),
         });
     };
-    let (keys, lookup) = remote_keys::lookup(request, conf, &uri);
+    let (keys, lookup) = remote_keys::lookup(request, conf, &name);
     // Keys in hand with nothing to do, the common case, are not recorded: nothing to
     // allocate per request.
     if !matches!(lookup, Lookup::Use { refresh: false, .. }) {
-        remote.push(RemoteUse { uri: uri.into_owned(), lookup });
+        remote.push(RemoteUse { uri: name.uri.into_owned(), slot: name.slot, lookup });
     }
     keys
 }
 
-/// The URI of a key request for `request`: a path (borrowed when it is valid UTF-8, as it is
-/// in practice); `None` when it is empty or not a path.
-pub fn request_uri<'r>(request: &'r Request, key_request: &KeyRequest) -> Option<Cow<'r, str>> {
+/// Which key set a key request names for `request`: a URI without variables as parsed (no
+/// evaluation), otherwise the path it evaluates to (borrowed when it is valid UTF-8, as it is
+/// in practice); `None` when that is empty or not a path.
+pub fn key_set_name<'r>(
+    request: &'r Request,
+    key_request: &'r KeyRequest,
+) -> Option<KeySetName<'r>> {
+    if let Some(fixed) = &key_request.fixed {
+        return Some(KeySetName { uri: Cow::Borrowed(&fixed.uri), slot: Some(fixed.slot) });
+    }
     let uri = key_request.uri.evaluate(request)?;
-    (uri.first() == Some(&b'/')).then(|| String::from_utf8_lossy(uri))
+    if uri.first() != Some(&b'/') {
+        return None;
+    }
+    // `from_utf8` first: `from_utf8_lossy` costs more even when it has nothing to replace.
+    let uri = match std::str::from_utf8(uri) {
+        Ok(uri) => Cow::Borrowed(uri),
+        Err(_) => String::from_utf8_lossy(uri),
+    };
+    Some(KeySetName { uri, slot: None })
 }
 
 fn ring_keys(ring: &KeyRing) -> SourceKeys {

@@ -7,6 +7,7 @@
 //! requests on a cold worker costs the identity provider one request. A fetch's outcome is
 //! logged once, by the fetch, not by each request that waited for it.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -32,16 +33,31 @@ use crate::worker;
 /// beyond this, so URIs built from request data cannot grow memory without bound.
 pub const MAX_REMOTE_KEY_SETS: usize = 256;
 
+/// Which of the worker's key sets a key request names: its URI (for the subrequest, the log
+/// and the request's waits) and, for a URI without variables, its slot, fixed at load time.
+pub struct KeySetName<'a> {
+    pub uri: Cow<'a, str>,
+    pub slot: Option<usize>,
+}
+
 /// What a fetch is for.
 pub struct FetchAbout {
     uri: String,
+    slot: Option<usize>,
     id: FetchId,
     /// The rules of the location that started the fetch, for what a failure leaves in force.
     policy: RemotePolicy,
 }
 
+impl FetchAbout {
+    fn name(&self) -> KeySetName<'_> {
+        KeySetName { uri: Cow::Borrowed(&self.uri), slot: self.slot }
+    }
+}
+
 type KeyFlight = Flight<FetchAbout>;
 
+#[derive(Default)]
 struct Entry {
     set: RemoteKeySet,
     flight: Option<Rc<KeyFlight>>,
@@ -53,32 +69,59 @@ impl Entry {
     }
 }
 
-/// The key sets of this worker's key requests, by URI.
+/// The key sets of this worker's key requests: those of URIs without variables in a slot
+/// each, fixed when the worker starts (no hashing, no allocation per request); those of URIs
+/// with variables by the URI they evaluated to, bounded.
 #[derive(Default)]
 pub struct RemoteKeySets {
-    entries: HashMap<String, Entry>,
+    fixed: Vec<Entry>,
+    /// The slot of each URI without variables, for a URI with variables that evaluates to one:
+    /// it then shares that key set (and its fetches).
+    fixed_by_uri: HashMap<String, usize>,
+    resolved: HashMap<String, Entry>,
+    /// `resolved`'s URIs, oldest first.
     order: VecDeque<String>,
 }
 
 impl RemoteKeySets {
-    /// The entry of `uri`, made on first use; one hash lookup when it exists.
-    fn entry(&mut self, uri: &str) -> &mut Entry {
-        if self.entries.len() >= MAX_REMOTE_KEY_SETS && !self.entries.contains_key(uri) {
+    /// One slot for each URI of `fixed` (`MainConf::fixed_key_requests`, in slot order).
+    pub fn new(fixed: &[String]) -> RemoteKeySets {
+        RemoteKeySets {
+            fixed: fixed.iter().map(|_| Entry::default()).collect(),
+            fixed_by_uri: fixed.iter().cloned().zip(0..).collect(),
+            ..RemoteKeySets::default()
+        }
+    }
+
+    /// The entry of `name`: its slot, or for a URI with variables the entry of that URI, made
+    /// on first use (one hash lookup when it exists).
+    fn entry(&mut self, name: &KeySetName<'_>) -> &mut Entry {
+        let slot = name.slot.or_else(|| self.fixed_by_uri.get(&*name.uri).copied());
+        match slot {
+            // Slots exist from the worker's start; an index beyond them (never) falls back to
+            // the map.
+            Some(slot) if slot < self.fixed.len() => &mut self.fixed[slot],
+            _ => self.resolved_entry(&name.uri),
+        }
+    }
+
+    fn resolved_entry(&mut self, uri: &str) -> &mut Entry {
+        if self.resolved.len() >= MAX_REMOTE_KEY_SETS && !self.resolved.contains_key(uri) {
             // The oldest URI without a fetch under way (its waiters need the entry).
-            let entries = &self.entries;
+            let entries = &self.resolved;
             let idle = self
                 .order
                 .iter()
                 .position(|old| entries.get(old).is_none_or(|entry| entry.running().is_none()));
             if let Some(old) = idle.and_then(|at| self.order.remove(at)) {
-                self.entries.remove(&old);
+                self.resolved.remove(&old);
             }
         }
-        match self.entries.entry_ref(uri) {
+        match self.resolved.entry_ref(uri) {
             EntryRef::Occupied(entry) => entry.into_mut(),
             EntryRef::Vacant(entry) => {
                 self.order.push_back(uri.to_owned());
-                entry.insert(Entry { set: RemoteKeySet::default(), flight: None })
+                entry.insert(Entry::default())
             }
         }
     }
@@ -87,16 +130,23 @@ impl RemoteKeySets {
 /// What one request found for one of its key requests.
 pub struct RemoteUse {
     pub uri: String,
+    pub slot: Option<usize>,
     pub lookup: Lookup,
 }
 
-/// The keys of the key request `uri` for a request of the location `conf`.
-pub fn lookup(request: &Request, conf: &LocConf, uri: &str) -> (SourceKeys, Lookup) {
-    let waited = RequestState::find(request).and_then(|state| state.waited_for(uri));
+impl RemoteUse {
+    fn name(&self) -> KeySetName<'_> {
+        KeySetName { uri: Cow::Borrowed(&self.uri), slot: self.slot }
+    }
+}
+
+/// The keys of the key request `name` for a request of the location `conf`.
+pub fn lookup(request: &Request, conf: &LocConf, name: &KeySetName<'_>) -> (SourceKeys, Lookup) {
+    let waited = RequestState::find(request).and_then(|state| state.waited_for(&name.uri));
     let now = ngx_time();
     let policy = conf.remote_policy();
     let lookup = worker::with(|worker| {
-        let entry = worker.remote.entry(uri);
+        let entry = worker.remote.entry(name);
         let running = entry.running().map(|flight| flight.about.id);
         entry.set.lookup(now, &policy, running, waited)
     })
@@ -105,7 +155,7 @@ pub fn lookup(request: &Request, conf: &LocConf, uri: &str) -> (SourceKeys, Look
         Lookup::Use { keys, .. } => SourceKeys::Ready(Arc::clone(keys)),
         Lookup::Join(_) | Lookup::Fetch => SourceKeys::Pending,
         Lookup::Unusable(reason) => SourceKeys::Unusable(KeySourceError {
-            origin: KeySource::Request(uri.to_owned()),
+            origin: KeySource::Request(name.uri.clone().into_owned()),
             reason: reason.clone(),
         }),
     };
@@ -116,7 +166,7 @@ pub fn lookup(request: &Request, conf: &LocConf, uri: &str) -> (SourceKeys, Look
 /// request and waits (`NGX_AGAIN`; nginx runs the access phase again once woken).
 pub fn wait_for_keys(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]) -> Status {
     for needed in remote.iter().filter(|r| matches!(r.lookup, Lookup::Fetch | Lookup::Join(_))) {
-        if join_or_start(request, conf, &needed.uri).is_err() {
+        if join_or_start(request, conf, &needed.name()).is_err() {
             return HTTPStatus::INTERNAL_SERVER_ERROR.into();
         }
     }
@@ -132,22 +182,24 @@ pub fn refetch_for_unknown_kid(request: &mut Request, conf: &LocConf) -> bool {
     }
     let policy = conf.remote_policy();
     let now = ngx_time();
-    // The URIs again (this path is rare: a token whose kid no key has).
-    let uris: Vec<String> = sources
+    // The URIs again, owned, as starting a fetch needs the request mutably (this path is
+    // rare: a token whose kid no key has).
+    let names: Vec<(String, Option<usize>)> = sources
         .requests
         .iter()
-        .filter_map(|key_request| key_sources::request_uri(request, key_request))
-        .map(|uri| uri.into_owned())
+        .filter_map(|key_request| key_sources::key_set_name(request, key_request))
+        .map(|name| (name.uri.into_owned(), name.slot))
         .collect();
     let mut waiting = false;
-    for uri in &uris {
+    for (uri, slot) in &names {
+        let name = KeySetName { uri: Cow::Borrowed(uri), slot: *slot };
         let waited = RequestState::find(request).and_then(|state| state.waited_for(uri));
         if waited.is_some() {
             continue;
         }
         let allowed =
-            worker::with(|worker| worker.remote.entry(uri).set.allow_kid_refetch(now, &policy));
-        if allowed == Some(true) && join_or_start(request, conf, uri).is_ok() {
+            worker::with(|worker| worker.remote.entry(&name).set.allow_kid_refetch(now, &policy));
+        if allowed == Some(true) && join_or_start(request, conf, &name).is_ok() {
             waiting = true;
         }
     }
@@ -158,43 +210,45 @@ pub fn refetch_for_unknown_kid(request: &mut Request, conf: &LocConf) -> bool {
 /// with the keys in hand.
 pub fn refresh_ahead(request: &mut Request, conf: &LocConf, remote: &[RemoteUse]) {
     for used in remote.iter().filter(|r| matches!(r.lookup, Lookup::Use { refresh: true, .. })) {
-        let busy = worker::with(|w| w.remote.entry(&used.uri).running().is_some());
+        let busy = worker::with(|w| w.remote.entry(&used.name()).running().is_some());
         if busy == Some(false) {
             // A failure to start is reported by `start`; the keys in hand stay in force.
-            let _ = start(request, conf, &used.uri, true);
+            let _ = start(request, conf, &used.name(), true);
         }
     }
 }
 
-/// Joins the fetch of `uri` under way, or starts one; either way the request waits for it.
-fn join_or_start(request: &mut Request, conf: &LocConf, uri: &str) -> Result<(), ()> {
+/// Joins the fetch of `name` under way, or starts one; either way the request waits for it.
+fn join_or_start(request: &mut Request, conf: &LocConf, name: &KeySetName<'_>) -> Result<(), ()> {
     let Some(state) = RequestState::get_or_create(request) else { return Err(()) };
-    let running = worker::with(|w| w.remote.entry(uri).running().cloned()).flatten();
+    let running = worker::with(|w| w.remote.entry(name).running().cloned()).flatten();
     if let Some(flight) = running {
         let listening = Rc::new(Cell::new(true));
         flight.add_waiter(request, Rc::clone(&listening));
-        state.add_wait(uri, flight.about.id, listening);
+        state.add_wait(&name.uri, flight.about.id, listening);
         return Ok(());
     }
     // The request that starts a fetch is the subrequest's parent: nginx resumes it itself.
-    let id = start(request, conf, uri, false)?;
+    let id = start(request, conf, name, false)?;
     if let Some(state) = RequestState::find(request) {
-        state.add_wait(uri, id, Rc::new(Cell::new(false)));
+        state.add_wait(&name.uri, id, Rc::new(Cell::new(false)));
     }
     Ok(())
 }
 
-/// Starts fetch of `uri` as a subrequest of `request`.
+/// Starts a fetch of `name` as a subrequest of `request`.
 fn start(
     request: &mut Request,
     conf: &LocConf,
-    uri: &str,
+    name: &KeySetName<'_>,
     background: bool,
 ) -> Result<FetchId, ()> {
     let policy = conf.remote_policy();
-    let Some(id) = worker::with(|w| w.remote.entry(uri).set.start()) else { return Err(()) };
-    let flight = Flight::new(FetchAbout { uri: uri.to_owned(), id, policy });
-    if subrequest::start(request, uri.as_bytes(), Rc::clone(&flight), background, fetched).is_err()
+    let Some(id) = worker::with(|w| w.remote.entry(name).set.start()) else { return Err(()) };
+    let about = FetchAbout { uri: name.uri.clone().into_owned(), slot: name.slot, id, policy };
+    let flight = Flight::new(about);
+    if subrequest::start(request, name.uri.as_bytes(), Rc::clone(&flight), background, fetched)
+        .is_err()
     {
         let reason = "the subrequest could not be started".to_owned();
         if let Some(log) = Log::of_request(request) {
@@ -202,7 +256,7 @@ fn start(
         }
         return Err(());
     }
-    worker::with(|w| w.remote.entry(uri).flight = Some(flight));
+    worker::with(|w| w.remote.entry(name).flight = Some(flight));
     Ok(id)
 }
 
@@ -243,7 +297,7 @@ fn finish(log: Log, about: &FetchAbout, result: Result<KeySet, String>) {
     let now = ngx_time();
     crate::metrics::observe::fetch_finished(&about.uri, about.policy.cache_secs, now, &result);
     let report = worker::with(|w| {
-        w.remote.entry(&about.uri).set.finish(about.id, now, &about.policy, result)
+        w.remote.entry(&about.name()).set.finish(about.id, now, &about.policy, result)
     });
     let source = KeySource::Request(about.uri.clone());
     match report {

@@ -36,7 +36,7 @@ pub struct Worker {
     /// One cache per `auth_jwt_verify_cache size` directive, indexed by its `CacheId`.
     location_caches: Vec<TokenCache>,
     variable_key_files: VariableKeyFiles,
-    /// The key sets of `auth_jwt_key_request`, by URI.
+    /// The key sets of `auth_jwt_key_request`: a slot per URI without variables, else by URI.
     pub remote: RemoteKeySets,
 }
 
@@ -48,7 +48,9 @@ impl Worker {
             default_cache: TokenCache::new(DEFAULT_CACHE_ENTRIES),
             location_caches: sizes.iter().map(|&size| TokenCache::new(size)).collect(),
             variable_key_files: VariableKeyFiles::default(),
-            remote: RemoteKeySets::default(),
+            remote: RemoteKeySets::new(
+                main.map(|main| main.fixed_key_requests.as_slice()).unwrap_or_default(),
+            ),
         }
     }
 

@@ -163,6 +163,14 @@ fn kid_phrase(kid: Option<&str>) -> String {
 }
 
 impl Rejection {
+    /// Whether the token names a key (`kid`) that no key set has: a JWS without a key for
+    /// its signature, or a JWE without a key to decrypt it. Keys fetched from an identity
+    /// provider may then be fetched again (it may have rotated).
+    #[must_use]
+    pub fn is_no_key(&self) -> bool {
+        matches!(self, Rejection::NoKey { .. } | Rejection::Jwe(crate::jwe::JweError::NoKey { .. }))
+    }
+
     /// The `$jwt_status` outcome of this rejection: one of `malformed`, `unsupported_alg`,
     /// `no_key`, `bad_signature`, `expired`, `not_yet_valid`, `decrypt_failed`, `wrong_type`.
     #[must_use]
@@ -323,6 +331,18 @@ mod tests {
         assert_eq!(r.kind(), "no_key");
         let r = Rejection::NoKey { kid: None, alg: Algorithm::HS256 };
         assert_eq!(r.to_string(), "no key for HS256");
+    }
+
+    #[test]
+    fn no_key_of_a_jws_or_a_jwe() {
+        assert!(Rejection::NoKey { kid: None, alg: Algorithm::RS256 }.is_no_key());
+        let jwe = crate::jwe::JweError::NoKey {
+            kid: Some(escape("enc-b")),
+            alg: crate::jwe::KeyAlgorithm::Dir,
+        };
+        assert!(Rejection::Jwe(jwe).is_no_key());
+        assert!(!Rejection::BadSignature.is_no_key());
+        assert!(!Rejection::Jwe(crate::jwe::JweError::DecryptFailed).is_no_key());
     }
 
     #[test]
