@@ -74,6 +74,35 @@ my $rows_users_live_in = <<"EOF";
         }
 EOF
 # === end of rows users live in =========================================================
+# Encrypted tokens (bench.pl mints them with jwcrypto, and their key file): each compared
+# with a baseline sending the same token, so the header's length does not count. The crypto
+# column is all of the decryption's cryptography (aws-lc: the key unwrap or agreement, the
+# content decryption and its tag), so the overhead is the module's own work exactly.
+my $jwe_keys = "$out/jwe-keys.json";
+my @jwe = map { /jwe-(.+)\.txt$/ ? $1 : () } glob "$tokens/jwe-*.txt";
+for my $slug (sort @jwe) {
+    my $path = $slug =~ /^nested-/ ? '/jwe-nested' : '/jwe';
+    push @scenarios,
+        ["baseline JWE $slug", '/none', "jwe-$slug.txt", undef],
+        ["repeated JWE $slug", $path, "jwe-$slug.txt", "baseline JWE $slug"],
+        ["uncached JWE $slug", "$path-nocache", "jwe-$slug.txt", "baseline JWE $slug"];
+}
+my $jwe_locations = !@jwe ? '' : <<"EOF";
+        location = /jwe {
+            auth_jwt "bench"; auth_jwt_type encrypted; auth_jwt_key_file $jwe_keys; empty_gif;
+        }
+        location = /jwe-nocache {
+            auth_jwt "bench"; auth_jwt_type encrypted; auth_jwt_key_file $jwe_keys;
+            auth_jwt_verify_cache off; empty_gif;
+        }
+        location = /jwe-nested {
+            auth_jwt "bench"; auth_jwt_type nested; auth_jwt_key_file $jwe_keys; empty_gif;
+        }
+        location = /jwe-nested-nocache {
+            auth_jwt "bench"; auth_jwt_type nested; auth_jwt_key_file $jwe_keys;
+            auth_jwt_verify_cache off; empty_gif;
+        }
+EOF
 if ($only) {
     # The chosen rows and the rows they are compared with.
     my %keep = map { $_->[0] => 1 } grep { $_->[0] =~ /^baseline( long)?$/ || $_->[0] =~ /$only/ } @scenarios;
@@ -115,6 +144,7 @@ http {
             empty_gif;
         }
 $rows_users_live_in
+$jwe_locations
         location = /_jwks { internal; proxy_pass http://unix:$dir/idp.sock:/jwks.json; }
         location = /jkr {
             auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;
