@@ -14,10 +14,22 @@ use crate::verdict::{describe_require, load_keys, verdict, KeyFate, Keys, Requir
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TokenType {
-    /// A signed JWT (JWS), the only kind the module accepts today.
+    /// A signed JWT (JWS).
     Signed,
+    /// A JWE whose plaintext is the claims.
     Encrypted,
+    /// A JWE whose plaintext is a signed JWT (cty "JWT").
     Nested,
+}
+
+impl TokenType {
+    fn core(self) -> auth_jwt_core::TokenType {
+        match self {
+            TokenType::Signed => auth_jwt_core::TokenType::Signed,
+            TokenType::Encrypted => auth_jwt_core::TokenType::Encrypted,
+            TokenType::Nested => auth_jwt_core::TokenType::Nested,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -50,6 +62,10 @@ pub struct VerifyArgs {
 fn fate_text(fate: &KeyFate) -> String {
     match fate {
         KeyFate::Verified => "signature verifies".into(),
+        KeyFate::Decrypted => "decrypts the token".into(),
+        KeyFate::DoesNotDecrypt => {
+            "candidate, does not decrypt (another key's token, or an altered one)".into()
+        }
         KeyFate::NotTried => "not tried (an earlier key verified)".into(),
         KeyFate::NotCandidate => {
             "not a candidate (its kid or key type does not fit the token)".into()
@@ -62,6 +78,8 @@ fn fate_text(fate: &KeyFate) -> String {
 fn fate_word(fate: &KeyFate) -> &'static str {
     match fate {
         KeyFate::Verified => "verified",
+        KeyFate::Decrypted => "decrypted",
+        KeyFate::DoesNotDecrypt => "does_not_decrypt",
         KeyFate::NotTried => "not_tried",
         KeyFate::NotCandidate => "not_candidate",
         KeyFate::BadSignature => "bad_signature",
@@ -70,9 +88,6 @@ fn fate_word(fate: &KeyFate) -> &'static str {
 }
 
 pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
-    if args.token_type != TokenType::Signed {
-        fail!("--type {:?}: the module accepts only signed tokens (JWS) today", args.token_type);
-    }
     let leeway = parse_non_negative(&args.leeway)?;
     let token = args.token.read()?;
     let keys = load_keys(&args.keys);
@@ -86,7 +101,7 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         }
     }
     let now = args.now.unwrap_or_else(now);
-    let v = verdict(&token, &keys, now, leeway, &require);
+    let v = verdict(&token, args.token_type.core(), &keys, now, leeway, &require);
     let accepted = v.status == auth_jwt_core::JwtStatus::Ok.as_str();
     let claims = v.claims.clone().map(Value::Object).unwrap_or(Value::Null);
     let notes = time_notes(&claims, now);
@@ -104,10 +119,11 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
                 k
             })
             .collect();
-        let matched = v
-            .matched
-            .and_then(|i| v.keys.get(i))
-            .map(|k| json!({ "file": k.file, "index": k.index, "kid": k.kid }));
+        let key_json = |i: Option<usize>| {
+            i.and_then(|i| v.keys.get(i))
+                .map(|k| json!({ "file": k.file, "index": k.index, "kid": k.kid }))
+        };
+        let matched = key_json(v.matched);
         let times: serde_json::Map<String, Value> = notes
             .iter()
             .map(|(n, t, text)| ((*n).to_owned(), json!({ "unix": t, "text": text })))
@@ -117,6 +133,7 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
             "accepted": accepted,
             "reason": v.reason,
             "matched_key": matched,
+            "signed_by": key_json(v.signed_by),
             "signature_checked": !matches!(keys, Keys::None),
         });
         if explain {
@@ -138,7 +155,11 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         kid.as_deref().map_or_else(|| "no kid".to_owned(), |k| format!("kid \"{k}\""))
     };
     if let Some(k) = v.matched.and_then(|i| v.keys.get(i)) {
-        println!("key: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
+        let what = if k.fate == KeyFate::Decrypted { "decrypted by" } else { "key" };
+        println!("{what}: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
+    }
+    if let Some(k) = v.signed_by.and_then(|i| v.keys.get(i)) {
+        println!("signed by: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
     }
     if explain {
         if matches!(keys, Keys::None) {
@@ -157,7 +178,10 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         if let Some(header) = &v.header {
             let alg = header.get("alg").and_then(Value::as_str).unwrap_or("-");
             let kid = header.get("kid").map_or_else(|| "none".to_owned(), |k| k.to_string());
-            println!("token: alg {alg}, kid {kid}");
+            match header.get("enc").and_then(Value::as_str) {
+                Some(enc) => println!("token: JWE, alg {alg}, enc {enc}, kid {kid}"),
+                None => println!("token: alg {alg}, kid {kid}"),
+            }
         }
         for (_, _, text) in &notes {
             println!("{text}");

@@ -4,6 +4,8 @@
 
 #![forbid(unsafe_code)]
 
+mod enc_keys;
+mod encrypt;
 mod error;
 mod explain;
 mod files;
@@ -66,6 +68,8 @@ enum Command {
     K8sSecret(k8s::SecretArgs),
     /// Sign a token for testing.
     Sign(tokens::SignArgs),
+    /// Encrypt a token for testing (JWE): the claims, or with --sign-key a signed JWT inside.
+    Encrypt(encrypt::EncryptArgs),
     /// Show the header and claims of a token without verifying it.
     Decode(tokens::DecodeArgs),
     /// Check a token as the module would: outcome word and reason; exit 0 only if accepted.
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         Command::Jwks(cmd) => jwks::run(&cmd, json),
         Command::K8sSecret(args) => k8s::run(&args, json),
         Command::Sign(args) => tokens::sign(&args, json),
+        Command::Encrypt(args) => encrypt::run(&args, json),
         Command::Decode(args) => tokens::decode(&args, json),
         Command::Verify(args) => explain::run(&args, json, false),
         Command::Explain(args) => explain::run(&args, json, true),

@@ -10,9 +10,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use auth_jwt_core::jwe::{self, Jwe, JweError, JweLimits};
 use auth_jwt_core::{
-    lookup, render, require_refusal, verify_signature, Clock, Jws, JwtStatus, KeySet, KeySource,
-    KeySourceError, Limits, Rejection, SourceKeys, Validator, Verdict as CoreVerdict,
+    require_refusal, verify_signature, Clock, Jws, JwtStatus, KeySet, KeySource, KeySourceError,
+    Limits, Rejection, SourceKeys, TokenFields, TokenType, Validator, Verdict as CoreVerdict,
 };
 use serde_json::{Map, Value};
 
@@ -51,7 +52,12 @@ pub struct Require {
 pub enum KeyFate {
     /// Its signature verified (the first such key is the one the module uses).
     Verified,
-    /// A candidate after the key that verified: the module stops at the first.
+    /// It decrypted the token (JWE; the first such key is the one the module uses).
+    Decrypted,
+    /// A decryption candidate that did not open the token: another key's token, or one that
+    /// was altered (the module cannot tell which, and says `decrypt_failed`).
+    DoesNotDecrypt,
+    /// A candidate after the key that verified or decrypted: the module stops at the first.
     NotTried,
     /// The `kid` or the algorithm does not fit: not a candidate.
     NotCandidate,
@@ -76,8 +82,11 @@ pub struct Verdict {
     pub status: &'static str,
     /// The module's log line for a refusal (`rejected token: ...`), `None` for `ok`.
     pub reason: Option<String>,
-    /// Position (from 0) in `keys` of the key that verified the signature.
+    /// Position (from 0) in `keys` of the key that verified the signature, or for a JWE the
+    /// one that decrypted it.
     pub matched: Option<usize>,
+    /// For a nested token: position in `keys` of the key that verified the enclosed JWS.
+    pub signed_by: Option<usize>,
     /// Per key, in the order the module tries them (empty without key files or when one is
     /// broken).
     pub keys: Vec<KeyReport>,
@@ -86,10 +95,12 @@ pub struct Verdict {
     pub claims: Option<Map<String, Value>>,
 }
 
-/// The module's verdict on `token` at `now` (unix seconds) with `leeway_secs`: the core's
-/// validation pipeline decides, exactly as in the module; the per-key report comes after.
+/// The module's verdict on `token` of `token_type` (`auth_jwt_type`) at `now` (unix
+/// seconds) with `leeway_secs`: the core's validation pipeline decides, exactly as in the
+/// module; the per-key report comes after.
 pub fn verdict(
     token: &[u8],
+    token_type: TokenType,
     keys: &Keys,
     now: i64,
     leeway_secs: u64,
@@ -99,6 +110,7 @@ pub fn verdict(
         status: JwtStatus::Ok.as_str(),
         reason: None,
         matched: None,
+        signed_by: None,
         keys: Vec::new(),
         header: None,
         claims: None,
@@ -109,10 +121,30 @@ pub fn verdict(
         return out;
     }
     // What the token says, shown even where it is refused (when it parses at all).
-    let jws = Jws::parse(token, &Limits::default()).ok();
+    let limits = Limits::default();
+    let jws = Jws::parse(token, &limits).ok();
+    let jwe = jwe::looks_encrypted(token)
+        .then(|| Jwe::parse(token, &JweLimits::from_token_limits(&limits)).ok())
+        .flatten();
+    // The plaintext of a JWE, when the key files open it: the claims, or the enclosed JWS.
+    let plaintext = match (&jwe, keys) {
+        (Some(jwe), Keys::Loaded { set, .. }) => jwe::decrypt(jwe, set.decryption_keys()).ok(),
+        _ => None,
+    };
+    let inner = plaintext
+        .as_ref()
+        .filter(|p| p.is_nested())
+        .and_then(|p| Jws::parse(p.bytes(), &limits).ok());
     if let Some(jws) = &jws {
         out.header = Some(jws.header().clone());
         out.claims = Some(jws.claims().clone());
+    } else if let Some(jwe) = &jwe {
+        out.header = Some(jwe.header().clone());
+        out.claims = match (&inner, &plaintext) {
+            (Some(inner), _) => Some(inner.claims().clone()),
+            (None, Some(p)) => serde_json::from_slice::<Map<String, Value>>(p.bytes()).ok(),
+            _ => None,
+        };
     }
     let sources = match keys {
         Keys::None => None,
@@ -122,12 +154,30 @@ pub fn verdict(
         })]),
         Keys::Loaded { set, .. } => Some(vec![SourceKeys::Ready(Arc::new(set.clone()))]),
     };
+    // Which key did what, also for a refused token: why each key did not serve.
+    if let Keys::Loaded { each, .. } = keys {
+        match (token_type, &jws, &jwe) {
+            (TokenType::Signed, Some(jws), _) => out.keys = explain_keys(jws, each),
+            (TokenType::Encrypted | TokenType::Nested, _, Some(jwe)) => {
+                out.keys = explain_jwe_keys(jwe, inner.as_ref(), each);
+            }
+            _ => {}
+        }
+        out.matched = first_used(&mut out.keys, KeyFate::Decrypted);
+        match out.matched {
+            None => out.matched = first_used(&mut out.keys, KeyFate::Verified),
+            Some(_) => out.signed_by = first_used(&mut out.keys, KeyFate::Verified),
+        }
+    }
+
     let clock = Clock { now, leeway_secs };
-    let decided =
-        Validator::new(clock, Limits::default())
-            .validate(token, sources.as_deref(), |verified| verified.into_fields());
-    match decided {
-        CoreVerdict::Valid(_) => {}
+    let decided = Validator::new(clock, limits).with_token_type(token_type).validate(
+        token,
+        sources.as_deref(),
+        |verified| verified.into_fields(),
+    );
+    let fields: TokenFields = match decided {
+        CoreVerdict::Valid(fields) => fields,
         CoreVerdict::Rejected(rejection) => return refuse(out, &rejection),
         CoreVerdict::KeysUnusable(error) => {
             out.status = error.status().as_str();
@@ -140,27 +190,12 @@ pub fn verdict(
             out.reason = Some("keys are not loaded".into());
             return out;
         }
-    }
-    if let (Keys::Loaded { each, .. }, Some(jws)) = (keys, &jws) {
-        out.keys = explain_keys(jws, each);
-        out.matched = out.keys.iter().position(|k| k.fate == KeyFate::Verified);
-        // Keys after the one that verified were never tried by the module.
-        if let Some(first) = out.matched {
-            for key in out.keys.iter_mut().skip(first + 1) {
-                if matches!(key.fate, KeyFate::Verified | KeyFate::BadSignature) {
-                    key.fate = KeyFate::NotTried;
-                }
-            }
-        }
-    }
-
+    };
     for (i, check) in require.iter().enumerate() {
-        let Some(jws) = &jws else { break };
-        let map = if check.header { jws.header() } else { jws.claims() };
-        let found = lookup(map, &check.path);
-        let is_false = matches!(found, Some(Value::Bool(false)));
-        let value = found.and_then(render).unwrap_or_default();
-        if let Some(why) = require_refusal(value.as_bytes(), is_false && !check.header) {
+        let value =
+            if check.header { fields.header(&check.path) } else { fields.claim(&check.path) };
+        let is_false = !check.header && fields.claim_is_false(&check.path);
+        if let Some(why) = require_refusal(value.unwrap_or_default().as_bytes(), is_false) {
             out.status = JwtStatus::RequireFailed.as_str();
             out.reason = Some(format!(
                 "token refused by \"auth_jwt_require\": value {} ({}) is {why}",
@@ -182,6 +217,48 @@ fn refuse(mut out: Verdict, rejection: &Rejection) -> Verdict {
     out.status = rejection.kind();
     out.reason = Some(format!("rejected token: {rejection}"));
     out
+}
+
+/// The first key whose fate is `used` (the one the module uses); the later candidates of
+/// that step were never tried by the module.
+fn first_used(keys: &mut [KeyReport], used: KeyFate) -> Option<usize> {
+    let first = keys.iter().position(|k| k.fate == used)?;
+    let failed = match used {
+        KeyFate::Decrypted => KeyFate::DoesNotDecrypt,
+        _ => KeyFate::BadSignature,
+    };
+    for key in keys.iter_mut().skip(first + 1) {
+        if key.fate == used || key.fate == failed {
+            key.fate = KeyFate::NotTried;
+        }
+    }
+    Some(first)
+}
+
+/// Each key of an encrypted token on its own: a decryption key decrypts it, is not a
+/// candidate (`kid`, `alg`, `enc` or curve do not fit), or does not open it. For a nested
+/// token the signing keys are then checked against the enclosed JWS, when it was decrypted.
+fn explain_jwe_keys(jwe: &Jwe, inner: Option<&Jws>, each: &[KeyEntry]) -> Vec<KeyReport> {
+    each.iter()
+        .map(|entry| {
+            let fate = match &entry.alone {
+                Err(note) => KeyFate::Skipped(note.clone()),
+                Ok(alone) if !alone.decryption_keys().is_empty() => {
+                    match jwe::decrypt(jwe, alone.decryption_keys()) {
+                        Ok(_) => KeyFate::Decrypted,
+                        Err(JweError::NoKey { .. }) => KeyFate::NotCandidate,
+                        Err(_) => KeyFate::DoesNotDecrypt,
+                    }
+                }
+                Ok(alone) => match inner.map(|jws| verify_signature(jws, Some(alone))) {
+                    Some(Ok(())) => KeyFate::Verified,
+                    Some(Err(Rejection::NoKey { .. })) | None => KeyFate::NotCandidate,
+                    Some(Err(_)) => KeyFate::BadSignature,
+                },
+            };
+            KeyReport { file: entry.file.clone(), index: entry.index, kid: entry.kid.clone(), fate }
+        })
+        .collect()
 }
 
 /// Each key checked on its own: the module's candidate rules decide `NotCandidate` (no
