@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::fail;
 use crate::time::{now, parse_non_negative};
 use crate::tokens::{time_notes, TokenInput};
-use crate::verdict::{describe_require, load_keys, verdict, KeyFate, Keys, Require};
+use crate::verdict::{describe_require, load_keys, verdict, KeyFate, Require};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TokenType {
@@ -41,6 +41,8 @@ pub struct VerifyArgs {
     /// not checked.
     #[arg(long, short = 'k')]
     pub keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub fetch: crate::fetch::FetchArgs,
     /// Allowed clock skew for exp and nbf (auth_jwt_leeway), e.g. 30s.
     #[arg(long, default_value = "0")]
     pub leeway: String,
@@ -90,7 +92,7 @@ fn fate_word(fate: &KeyFate) -> &'static str {
 pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
     let leeway = parse_non_negative(&args.leeway)?;
     let token = args.token.read()?;
-    let keys = load_keys(&args.keys);
+    let keys = load_keys(&args.keys, args.fetch.fetch_all()?);
     let mut require: Vec<Require> = Vec::new();
     for (list, header) in [(&args.require, false), (&args.require_header, true)] {
         for path in list {
@@ -134,7 +136,7 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
             "reason": v.reason,
             "matched_key": matched,
             "signed_by": key_json(v.signed_by),
-            "signature_checked": !matches!(keys, Keys::None),
+            "signature_checked": !keys.is_none(),
         });
         if explain {
             out["keys"] = json!(keys_json);
@@ -162,7 +164,7 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         println!("signed by: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
     }
     if explain {
-        if matches!(keys, Keys::None) {
+        if keys.is_none() {
             println!(
                 "keys: none given, the signature is not checked (as without auth_jwt_key_file)"
             );

@@ -8,6 +8,7 @@ mod enc_keys;
 mod encrypt;
 mod error;
 mod explain;
+mod fetch;
 mod files;
 mod jwks;
 mod k8s;

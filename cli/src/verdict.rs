@@ -17,16 +17,35 @@ use auth_jwt_core::{
 };
 use serde_json::{Map, Value};
 
-/// The keys a token is checked against, as the module would hold them.
-pub enum Keys {
-    /// No key file: like `auth_jwt` without `auth_jwt_key_file`, signatures are not checked.
-    None,
-    /// The key files loaded (several are one union, as several `auth_jwt_key_file` at one
-    /// level). `each` is every key as a one-key set (or why it is not one), in the order the
-    /// module tries them, for the per-candidate explanation.
-    Loaded { set: KeySet, each: Vec<KeyEntry> },
-    /// The key file is unusable: the module answers 500 with this log line.
-    Broken { file: String, reason: String },
+/// The keys a token is checked against, as the module would hold them at one configuration
+/// level: the key files (one source, their union) first, then each key request (a JWKS URL).
+/// No source at all is `auth_jwt` without keys: signatures are not checked.
+pub struct Keys {
+    sources: Vec<SourceKeys>,
+    /// Every key of the usable sources as a one-key set (or why it is not one), in the order
+    /// the module tries them, for the per-candidate explanation.
+    each: Vec<KeyEntry>,
+}
+
+impl Keys {
+    /// Whether no key source is given (signatures are then not checked).
+    pub fn is_none(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// The union of the usable sources' keys, in the module's order.
+    fn union(&self) -> Option<KeySet> {
+        let mut union: Option<KeySet> = None;
+        for source in &self.sources {
+            if let SourceKeys::Ready(set) = source {
+                match &mut union {
+                    None => union = Some((**set).clone()),
+                    Some(all) => all.extend((**set).clone()),
+                }
+            }
+        }
+        union
+    }
 }
 
 /// One key of the key files.
@@ -127,8 +146,9 @@ pub fn verdict(
         .then(|| Jwe::parse(token, &JweLimits::from_token_limits(&limits)).ok())
         .flatten();
     // The plaintext of a JWE, when the key files open it: the claims, or the enclosed JWS.
-    let plaintext = match (&jwe, keys) {
-        (Some(jwe), Keys::Loaded { set, .. }) => jwe::decrypt(jwe, set.decryption_keys()).ok(),
+    let union = keys.union();
+    let plaintext = match (&jwe, &union) {
+        (Some(jwe), Some(set)) => jwe::decrypt(jwe, set.decryption_keys()).ok(),
         _ => None,
     };
     let inner = plaintext
@@ -146,16 +166,9 @@ pub fn verdict(
             _ => None,
         };
     }
-    let sources = match keys {
-        Keys::None => None,
-        Keys::Broken { file, reason } => Some(vec![SourceKeys::Unusable(KeySourceError {
-            origin: KeySource::File(PathBuf::from(file)),
-            reason: reason.clone(),
-        })]),
-        Keys::Loaded { set, .. } => Some(vec![SourceKeys::Ready(Arc::new(set.clone()))]),
-    };
-    // Which key did what, also for a refused token: why each key did not serve.
-    if let Keys::Loaded { each, .. } = keys {
+    let sources = (!keys.is_none()).then_some(keys.sources.as_slice());
+    if !keys.each.is_empty() {
+        let each = &keys.each;
         match (token_type, &jws, &jwe) {
             (TokenType::Signed, Some(jws), _) => out.keys = explain_keys(jws, each),
             (TokenType::Encrypted | TokenType::Nested, _, Some(jwe)) => {
@@ -173,7 +186,7 @@ pub fn verdict(
     let clock = Clock { now, leeway_secs };
     let decided = Validator::new(clock, limits).with_token_type(token_type).validate(
         token,
-        sources.as_deref(),
+        sources,
         |verified| verified.into_fields(),
     );
     let fields: TokenFields = match decided {
@@ -280,31 +293,63 @@ fn explain_keys(jws: &Jws, each: &[KeyEntry]) -> Vec<KeyReport> {
 }
 
 /// Loads key files exactly as the module does (several: their union, in order; the first
-/// broken file breaks all, as at one configuration level), plus each key alone for the
-/// explanation.
-pub fn load_keys(paths: &[std::path::PathBuf]) -> Keys {
+/// broken file breaks all, as at one configuration level), then takes the key sets fetched
+/// from JWKS URLs (or why each fetch failed, as the module judges it), plus each key alone
+/// for the explanation.
+pub fn load_keys(paths: &[std::path::PathBuf], fetched: Vec<Fetched>) -> Keys {
+    let mut keys = Keys { sources: Vec::new(), each: Vec::new() };
+    if !paths.is_empty() {
+        keys.sources.push(load_files(paths, &mut keys.each));
+    }
+    for fetch in fetched {
+        keys.sources.push(match fetch.result {
+            Ok((set, body)) => {
+                if let Ok(root) = serde_json::from_slice::<Value>(&body) {
+                    keys.each.extend(one_key_sets(&root, set.skipped(), &fetch.url));
+                }
+                SourceKeys::Ready(Arc::new(set))
+            }
+            Err(reason) => SourceKeys::Unusable(KeySourceError {
+                origin: KeySource::Request(fetch.url),
+                reason,
+            }),
+        });
+    }
+    keys
+}
+
+/// A key set fetched from a JWKS URL (with the body it came in), or why there is none.
+pub struct Fetched {
+    pub url: String,
+    pub result: Result<(KeySet, Vec<u8>), String>,
+}
+
+fn load_files(paths: &[std::path::PathBuf], each: &mut Vec<KeyEntry>) -> SourceKeys {
     let mut union: Option<KeySet> = None;
-    let mut each = Vec::new();
+    let mut entries = Vec::new();
     for path in paths {
         let file = path.display().to_string();
         let set = match auth_jwt_core::keystore::read_key_file(path) {
             Ok(set) => set,
-            Err(reason) => return Keys::Broken { file, reason },
+            Err(reason) => {
+                return SourceKeys::Unusable(KeySourceError {
+                    origin: KeySource::File(PathBuf::from(file)),
+                    reason,
+                })
+            }
         };
         // The file parsed as the module parses it, so it is valid JSON without duplicates.
         let root = std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
         if let Some(root) = root {
-            each.extend(one_key_sets(&root, set.skipped(), &file));
+            entries.extend(one_key_sets(&root, set.skipped(), &file));
         }
         match &mut union {
             None => union = Some(set),
             Some(all) => all.extend(set),
         }
     }
-    match union {
-        Some(set) => Keys::Loaded { set, each },
-        None => Keys::None,
-    }
+    each.extend(entries);
+    SourceKeys::Ready(Arc::new(union.unwrap_or_else(KeySet::empty)))
 }
 
 fn one_key_sets(root: &Value, skipped: &[String], file: &str) -> Vec<KeyEntry> {
