@@ -223,19 +223,27 @@ pub fn check_keys(path: &Path, json: bool) -> Result<bool> {
                 )
                 .collect();
             if json {
+                let decryption = set.decryption_keys().len();
                 println!(
                     "{}",
-                    json!({ "file": path, "usable": true, "keys": set.len(), "warnings": warnings })
+                    json!({ "file": path, "usable": true, "keys": set.len(),
+                            "decryption_keys": decryption, "warnings": warnings })
                 );
             } else {
                 for w in &warnings {
                     println!("warning: {w}");
                 }
-                println!(
-                    "ok: {} usable key{} in {shown}",
-                    set.len(),
-                    if set.len() == 1 { "" } else { "s" }
-                );
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
+                let decryption = set.decryption_keys().len();
+                let signing = set.len();
+                match decryption {
+                    0 => println!("ok: {signing} usable key{} in {shown}", plural(signing)),
+                    _ => println!(
+                        "ok: {signing} signing key{} and {decryption} decryption key{} (JWE) in {shown}",
+                        plural(signing),
+                        plural(decryption)
+                    ),
+                }
             }
             Ok(true)
         }

@@ -145,6 +145,11 @@ mod tests {
             &["k8s-secret", "jwks.json"],           // no --name
             &["no-such-command"],
             &["verify", "--leeway"],
+            &["encrypt"],                                      // --key missing
+            &["encrypt", "--key", "k", "--sign-alg", "ES256"], // --sign-alg needs --sign-key
+            &["verify", "--cacert", "ca.pem", "x.y.z"],        // --cacert needs --jwks-url
+            &["verify", "--timeout", "5s", "x.y.z"],           // --timeout needs --jwks-url
+            &["verify", "--type", "jwe", "x.y.z"],             // not an auth_jwt_type
         ] {
             let err = parse(bad).err().unwrap_or_else(|| panic!("{bad:?} parsed"));
             assert!(err.use_stderr(), "{bad:?}");

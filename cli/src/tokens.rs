@@ -273,11 +273,35 @@ pub fn time_notes(claims: &Value, now: i64) -> Vec<(&'static str, i64, String)> 
     notes
 }
 
+/// An encrypted token shows only its protected header: the claims need the private key,
+/// which `explain --type encrypted|nested --keys FILE` uses (decode never takes keys, so that
+/// it stays a tool for pasting tokens, not keys).
+fn decode_encrypted(header_b64: &[u8], json: bool) -> Result<bool> {
+    let header = decode_part(header_b64, "protected header")?;
+    let nested = header.get("cty").and_then(Value::as_str).is_some_and(|cty| {
+        cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt")
+    });
+    let kind = if nested { "nested" } else { "encrypted" };
+    if json {
+        println!(
+            "{}",
+            json!({ "header": header, "encrypted": true, "type": kind, "verified": false })
+        );
+        return Ok(true);
+    }
+    println!("protected header:\n{}", serde_json::to_string_pretty(&header).unwrap_or_default());
+    println!(
+        "an encrypted token (JWE, auth_jwt_type {kind}): the claims need the private key \
+         (use `auth-jwt explain --type {kind} --keys FILE`)"
+    );
+    Ok(true)
+}
+
 pub fn decode(args: &DecodeArgs, json: bool) -> Result<bool> {
     let token = args.token.read()?;
     let parts: Vec<&[u8]> = token.split(|b| *b == b'.').collect();
     if parts.len() == 5 {
-        fail!("this is an encrypted token (JWE): its content cannot be shown without the key");
+        return decode_encrypted(parts[0], json);
     }
     if parts.len() != 3 {
         fail!("not a JWT: {} dot-separated parts instead of 3", parts.len());
