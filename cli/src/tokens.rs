@@ -198,20 +198,27 @@ fn build(
 }
 
 pub fn sign(args: &SignArgs, json: bool) -> Result<bool> {
-    let token = signed_token(args, now())?;
+    let made = signed_token(args, now())?;
     if json {
-        println!("{}", json!({ "token": token.0, "header": token.1, "claims": token.2 }));
+        println!(
+            "{}",
+            json!({ "token": made.token, "header": made.header, "claims": made.claims })
+        );
     } else {
-        println!("{}", token.0);
+        println!("{}", made.token);
     }
     Ok(true)
 }
 
-/// The compact JWS of `args` at `now`, with its header and claims.
-pub fn signed_token(
-    args: &SignArgs,
-    now: i64,
-) -> Result<(String, Map<String, Value>, Map<String, Value>)> {
+/// A compact JWS and what it says.
+pub struct SignedToken {
+    pub token: String,
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+}
+
+/// The compact JWS of `args` at `now`.
+pub fn signed_token(args: &SignArgs, now: i64) -> Result<SignedToken> {
     let loaded = load_private(&args.key, args.kid.as_deref())?;
     if loaded.usage.as_deref() == Some("enc") {
         fail!(
@@ -237,7 +244,7 @@ pub fn signed_token(
     };
     let (header, claims) = build(args, kid, &alg, now)?;
     let token = crate::sign::sign(&header, &claims, &loaded.key)?;
-    Ok((token, header, claims))
+    Ok(SignedToken { token, header, claims })
 }
 
 /// Base64url as people paste it: padding and spare bits tolerated (decode shows, it does
