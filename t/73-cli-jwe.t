@@ -348,8 +348,11 @@ subtest '--jwks-url over HTTPS with a private CA (--cacert)' => sub {
             proxy_ssl_name idp.test;
             proxy_ssl_trusted_certificate $dir/ca.crt;
         }
+        # Both locations reach the same address and share its cached TLS session: a resumed
+        # session would skip the certificate check.
         location /_other/ {
             internal;
+            proxy_ssl_session_reuse off;
             proxy_pass https://127.0.0.1:$port/;
             proxy_ssl_verify on;
             proxy_ssl_name idp.test;
