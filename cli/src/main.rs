@@ -48,6 +48,9 @@ Nothing leaves the machine: keys and tokens are never sent anywhere.",
 EXAMPLES\n  auth-jwt keygen --alg ES256 --out key.jwk\n  \
 auth-jwt jwks add --set jwks.json key.pub.jwk\n  \
 auth-jwt sign --key key.jwk --sub alice --exp 1h\n  \
+auth-jwt keygen --alg RSA-OAEP-256 --out enc.jwk\n  \
+auth-jwt encrypt --key enc.pub.jwk --sign-key key.jwk --sub alice\n  \
+auth-jwt explain --type nested --keys enc.jwk --jwks-url https://idp/jwks \"$TOKEN\"\n  \
 auth-jwt explain --keys jwks.json \"$TOKEN\"\n\nSee docs/cli.md for the full manual."
 )]
 struct Cli {
