@@ -10,14 +10,26 @@ use crate::error::Result;
 use crate::fail;
 use crate::time::{now, parse_non_negative};
 use crate::tokens::{time_notes, TokenInput};
-use crate::verdict::{describe_require, load_keys, verdict, KeyFate, Keys, Require};
+use crate::verdict::{describe_require, load_keys, verdict, KeyFate, Require};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TokenType {
-    /// A signed JWT (JWS), the only kind the module accepts today.
+    /// A signed JWT (JWS).
     Signed,
+    /// A JWE whose plaintext is the claims.
     Encrypted,
+    /// A JWE whose plaintext is a signed JWT (cty "JWT").
     Nested,
+}
+
+impl TokenType {
+    fn core(self) -> auth_jwt_core::TokenType {
+        match self {
+            TokenType::Signed => auth_jwt_core::TokenType::Signed,
+            TokenType::Encrypted => auth_jwt_core::TokenType::Encrypted,
+            TokenType::Nested => auth_jwt_core::TokenType::Nested,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -29,6 +41,8 @@ pub struct VerifyArgs {
     /// not checked.
     #[arg(long, short = 'k')]
     pub keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub fetch: crate::fetch::FetchArgs,
     /// Allowed clock skew for exp and nbf (auth_jwt_leeway), e.g. 30s.
     #[arg(long, default_value = "0")]
     pub leeway: String,
@@ -50,6 +64,10 @@ pub struct VerifyArgs {
 fn fate_text(fate: &KeyFate) -> String {
     match fate {
         KeyFate::Verified => "signature verifies".into(),
+        KeyFate::Decrypted => "decrypts the token".into(),
+        KeyFate::DoesNotDecrypt => {
+            "candidate, does not decrypt (another key's token, or an altered one)".into()
+        }
         KeyFate::NotTried => "not tried (an earlier key verified)".into(),
         KeyFate::NotCandidate => {
             "not a candidate (its kid or key type does not fit the token)".into()
@@ -62,6 +80,8 @@ fn fate_text(fate: &KeyFate) -> String {
 fn fate_word(fate: &KeyFate) -> &'static str {
     match fate {
         KeyFate::Verified => "verified",
+        KeyFate::Decrypted => "decrypted",
+        KeyFate::DoesNotDecrypt => "does_not_decrypt",
         KeyFate::NotTried => "not_tried",
         KeyFate::NotCandidate => "not_candidate",
         KeyFate::BadSignature => "bad_signature",
@@ -70,12 +90,9 @@ fn fate_word(fate: &KeyFate) -> &'static str {
 }
 
 pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
-    if args.token_type != TokenType::Signed {
-        fail!("--type {:?}: the module accepts only signed tokens (JWS) today", args.token_type);
-    }
     let leeway = parse_non_negative(&args.leeway)?;
     let token = args.token.read()?;
-    let keys = load_keys(&args.keys);
+    let keys = load_keys(&args.keys, args.fetch.fetch_all()?);
     let mut require: Vec<Require> = Vec::new();
     for (list, header) in [(&args.require, false), (&args.require_header, true)] {
         for path in list {
@@ -86,7 +103,7 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         }
     }
     let now = args.now.unwrap_or_else(now);
-    let v = verdict(&token, &keys, now, leeway, &require);
+    let v = verdict(&token, args.token_type.core(), &keys, now, leeway, &require);
     let accepted = v.status == auth_jwt_core::JwtStatus::Ok.as_str();
     let claims = v.claims.clone().map(Value::Object).unwrap_or(Value::Null);
     let notes = time_notes(&claims, now);
@@ -104,10 +121,11 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
                 k
             })
             .collect();
-        let matched = v
-            .matched
-            .and_then(|i| v.keys.get(i))
-            .map(|k| json!({ "file": k.file, "index": k.index, "kid": k.kid }));
+        let key_json = |i: Option<usize>| {
+            i.and_then(|i| v.keys.get(i))
+                .map(|k| json!({ "file": k.file, "index": k.index, "kid": k.kid }))
+        };
+        let matched = key_json(v.matched);
         let times: serde_json::Map<String, Value> = notes
             .iter()
             .map(|(n, t, text)| ((*n).to_owned(), json!({ "unix": t, "text": text })))
@@ -117,7 +135,8 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
             "accepted": accepted,
             "reason": v.reason,
             "matched_key": matched,
-            "signature_checked": !matches!(keys, Keys::None),
+            "signed_by": key_json(v.signed_by),
+            "signature_checked": !keys.is_none(),
         });
         if explain {
             out["keys"] = json!(keys_json);
@@ -138,10 +157,14 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         kid.as_deref().map_or_else(|| "no kid".to_owned(), |k| format!("kid \"{k}\""))
     };
     if let Some(k) = v.matched.and_then(|i| v.keys.get(i)) {
-        println!("key: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
+        let what = if k.fate == KeyFate::Decrypted { "decrypted by" } else { "key" };
+        println!("{what}: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
+    }
+    if let Some(k) = v.signed_by.and_then(|i| v.keys.get(i)) {
+        println!("signed by: {} in {}, {}", k.index, k.file, kid_text(&k.kid));
     }
     if explain {
-        if matches!(keys, Keys::None) {
+        if keys.is_none() {
             println!(
                 "keys: none given, the signature is not checked (as without auth_jwt_key_file)"
             );
@@ -157,7 +180,10 @@ pub fn run(args: &VerifyArgs, json: bool, explain: bool) -> Result<bool> {
         if let Some(header) = &v.header {
             let alg = header.get("alg").and_then(Value::as_str).unwrap_or("-");
             let kid = header.get("kid").map_or_else(|| "none".to_owned(), |k| k.to_string());
-            println!("token: alg {alg}, kid {kid}");
+            match header.get("enc").and_then(Value::as_str) {
+                Some(enc) => println!("token: JWE, alg {alg}, enc {enc}, kid {kid}"),
+                None => println!("token: alg {alg}, kid {kid}"),
+            }
         }
         for (_, _, text) in &notes {
             println!("{text}");
@@ -197,19 +223,27 @@ pub fn check_keys(path: &Path, json: bool) -> Result<bool> {
                 )
                 .collect();
             if json {
+                let decryption = set.decryption_keys().len();
                 println!(
                     "{}",
-                    json!({ "file": path, "usable": true, "keys": set.len(), "warnings": warnings })
+                    json!({ "file": path, "usable": true, "keys": set.len(),
+                            "decryption_keys": decryption, "warnings": warnings })
                 );
             } else {
                 for w in &warnings {
                     println!("warning: {w}");
                 }
-                println!(
-                    "ok: {} usable key{} in {shown}",
-                    set.len(),
-                    if set.len() == 1 { "" } else { "s" }
-                );
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
+                let decryption = set.decryption_keys().len();
+                let signing = set.len();
+                match decryption {
+                    0 => println!("ok: {signing} usable key{} in {shown}", plural(signing)),
+                    _ => println!(
+                        "ok: {signing} signing key{} and {decryption} decryption key{} (JWE) in {shown}",
+                        plural(signing),
+                        plural(decryption)
+                    ),
+                }
             }
             Ok(true)
         }

@@ -119,7 +119,7 @@ fn public_keys_of(path: &Path) -> Result<Vec<Map<String, Value>>> {
     let shown = path.display();
     if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
         let key = PrivateKey::from_pem(&bytes).context(&shown)?;
-        return Ok(vec![key.public_jwk(&key.thumbprint()?, None)?]);
+        return Ok(vec![key.public_jwk(&key.thumbprint()?, None, key.usage())?]);
     }
     let root = parse_object(&bytes).context(&shown)?;
     let keys = match root.get("keys") {
@@ -277,6 +277,8 @@ fn rotate(args: &RotateArgs, json: bool, now: i64) -> Result<bool> {
     let spec = KeySpec {
         alg: &args.alg,
         rsa_bits: args.bits,
+        enc: None,
+        crv: None,
         kid: args.kid.as_deref(),
         with_alg: true,
         format: args.format,

@@ -15,6 +15,8 @@ pub struct LoadedKey {
     pub key: PrivateKey,
     pub kid: Option<String>,
     pub alg: Option<String>,
+    /// The JWK's `use`.
+    pub usage: Option<String>,
 }
 
 /// Reads a signing key: a PEM private key, a private JWK, or a JWK Set holding one private key
@@ -25,7 +27,7 @@ pub fn load_private(path: &Path, kid: Option<&str>) -> Result<LoadedKey> {
     let trimmed = bytes.trim_ascii_start();
     if trimmed.starts_with(b"-----BEGIN") {
         let key = PrivateKey::from_pem(&bytes).context(&shown)?;
-        return Ok(LoadedKey { key, kid: None, alg: None });
+        return Ok(LoadedKey { key, kid: None, alg: None, usage: None });
     }
     let root = parse_object(&bytes).context(&shown)?;
     let jwk = match root.get("keys") {
@@ -54,7 +56,7 @@ pub fn load_private(path: &Path, kid: Option<&str>) -> Result<LoadedKey> {
     };
     let key = PrivateKey::from_jwk(&jwk).context(&shown)?;
     let text = |name: &str| jwk.get(name).and_then(Value::as_str).map(str::to_owned);
-    Ok(LoadedKey { key, kid: text("kid"), alg: text("alg") })
+    Ok(LoadedKey { key, kid: text("kid"), alg: text("alg"), usage: text("use") })
 }
 
 pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>> {

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 
+use crate::enc_keys::{jwe_key_type, JweKeyOptions};
 use crate::error::Result;
 use crate::files::{write_atomic, Access, Existing};
-use crate::keys::{generate, KeyType, PrivateKey};
+use crate::keys::{generate, KeyType, PrivateKey, Usage};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PrivateFormat {
@@ -19,15 +20,28 @@ pub enum PrivateFormat {
 
 #[derive(Args)]
 pub struct KeygenArgs {
-    /// Algorithm: HS256 HS384 HS512, RS256 RS384 RS512, PS256 PS384 PS512, ES256 ES384 ES512,
-    /// Ed25519 (EdDSA) or Ed448.
+    /// Algorithm. Signing keys (use "sig"): HS256 HS384 HS512, RS256 RS384 RS512, PS256 PS384
+    /// PS512, ES256 ES384 ES512, Ed25519 (EdDSA) or Ed448. Encryption keys (use "enc", the
+    /// module decrypts with the private key): dir (with --enc), A128KW A192KW A256KW,
+    /// A128GCMKW A192GCMKW A256GCMKW, PBES2-HS256+A128KW PBES2-HS384+A192KW
+    /// PBES2-HS512+A256KW (a password), RSA-OAEP RSA-OAEP-256 RSA-OAEP-384 RSA-OAEP-512,
+    /// ECDH-ES ECDH-ES+A128KW ECDH-ES+A192KW ECDH-ES+A256KW (with --crv).
     #[arg(long, short = 'a')]
     pub alg: String,
+    /// For --alg dir: the content encryption the key is for, which fixes its length
+    /// (A128GCM 16 bytes, A192GCM 24, A256GCM 32, A128CBC-HS256 32, A192CBC-HS384 48,
+    /// A256CBC-HS512 64).
+    #[arg(long)]
+    pub enc: Option<String>,
+    /// For ECDH-ES keys: P-256 (default), P-384, P-521 or X25519.
+    #[arg(long)]
+    pub crv: Option<String>,
     /// Where to write the private key (mode 0600).
     #[arg(long, short = 'o')]
     pub out: PathBuf,
     /// Where to write the public JWK; default: the --out name with `.pub.jwk`
-    /// (for HMAC the "public" JWK is the secret too, and is also written 0600).
+    /// (for secret keys, HMAC and JWE oct keys, the "public" JWK is the secret too, and is
+    /// also written 0600).
     #[arg(long)]
     pub public: Option<PathBuf>,
     /// Format of the private key file.
@@ -58,6 +72,7 @@ pub struct Generated {
     pub key: PrivateKey,
     pub kid: String,
     pub alg: &'static str,
+    pub usage: Usage,
     pub public_jwk: Map<String, Value>,
 }
 
@@ -65,6 +80,9 @@ pub struct Generated {
 pub struct KeySpec<'a> {
     pub alg: &'a str,
     pub rsa_bits: u32,
+    /// For JWE keys: see [`JweKeyOptions`].
+    pub enc: Option<&'a str>,
+    pub crv: Option<&'a str>,
     /// `None`: the RFC 7638 thumbprint.
     pub kid: Option<&'a str>,
     /// Whether the JWKs carry `alg`.
@@ -80,7 +98,14 @@ pub fn generate_and_write(
     public: Option<&Path>,
     existing: Existing,
 ) -> Result<Generated> {
-    let (kind, alg) = KeyType::for_alg(spec.alg, spec.rsa_bits)?;
+    let options = JweKeyOptions { enc: spec.enc, crv: spec.crv, rsa_bits: spec.rsa_bits };
+    let (kind, alg, usage) = match jwe_key_type(spec.alg, &options)? {
+        Some((kind, alg)) => (kind, alg, Usage::Enc),
+        None => {
+            let (kind, alg) = KeyType::for_alg(spec.alg, spec.rsa_bits)?;
+            (kind, alg, Usage::Sig)
+        }
+    };
     let key = generate(kind)?;
     let kid = match spec.kid {
         Some(kid) => kid.to_owned(),
@@ -88,10 +113,10 @@ pub fn generate_and_write(
     };
     let jwk_alg = spec.with_alg.then_some(alg);
     let private = match spec.format {
-        PrivateFormat::Jwk => json_text(&key.private_jwk(&kid, jwk_alg)?),
+        PrivateFormat::Jwk => json_text(&key.private_jwk(&kid, jwk_alg, usage)?),
         PrivateFormat::Pem => key.to_pem()?,
     };
-    let public_jwk = key.public_jwk(&kid, jwk_alg)?;
+    let public_jwk = key.public_jwk(&kid, jwk_alg, usage)?;
     let public_access = if key.is_symmetric() { Access::OwnerOnly } else { Access::Public };
     // Both targets are checked before either is written, so a refusal changes nothing.
     if existing == Existing::Refuse {
@@ -105,7 +130,7 @@ pub fn generate_and_write(
     if let Some(public) = public {
         write_atomic(public, &json_text(&public_jwk), public_access, existing)?;
     }
-    Ok(Generated { key, kid, alg, public_jwk })
+    Ok(Generated { key, kid, alg, usage, public_jwk })
 }
 
 pub fn json_text(map: &Map<String, Value>) -> Vec<u8> {
@@ -123,6 +148,8 @@ pub fn run(args: &KeygenArgs, json: bool) -> Result<bool> {
     let spec = KeySpec {
         alg: &args.alg,
         rsa_bits: args.bits,
+        enc: args.enc.as_deref(),
+        crv: args.crv.as_deref(),
         kid: args.kid.as_deref(),
         with_alg: !args.no_alg,
         format: args.format,
@@ -132,6 +159,7 @@ pub fn run(args: &KeygenArgs, json: bool) -> Result<bool> {
         let report = json!({
             "kid": made.kid,
             "alg": made.alg,
+            "use": made.usage.as_str(),
             "key": made.key.describe(),
             "private": args.out,
             "public": public,
@@ -142,6 +170,13 @@ pub fn run(args: &KeygenArgs, json: bool) -> Result<bool> {
         println!("generated {} key for {}, kid \"{}\"", made.key.describe(), made.alg, made.kid);
         println!("private key: {} (mode 0600)", args.out.display());
         println!("public JWK:  {}", public.display());
+        if made.usage == Usage::Enc {
+            println!(
+                "the module decrypts with the private key: give it {} (auth_jwt_key_file); \
+                 token issuers encrypt with the public JWK",
+                args.out.display()
+            );
+        }
     }
     Ok(true)
 }

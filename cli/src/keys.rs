@@ -70,13 +70,33 @@ impl Curve {
     }
 }
 
-/// A private key (or HMAC secret) of any type the module can verify.
+/// A private key (or shared secret) of any type the module can verify with or decrypt with.
 pub enum PrivateKey {
     Oct(Vec<u8>),
     Rsa(PKey<Private>),
     Ec(Curve, PKey<Private>),
     Ed25519(PKey<Private>),
     Ed448(PKey<Private>),
+    /// Key agreement only (ECDH-ES), never signing.
+    X25519(PKey<Private>),
+}
+
+/// The `use` of a JWK: what the module does with the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Usage {
+    /// Verifying signatures (JWS).
+    Sig,
+    /// Decrypting tokens (JWE).
+    Enc,
+}
+
+impl Usage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Usage::Sig => "sig",
+            Usage::Enc => "enc",
+        }
+    }
 }
 
 /// What `keygen` makes, named as on the command line.
@@ -88,6 +108,9 @@ pub enum KeyType {
     Ec(Curve),
     Ed25519,
     Ed448,
+    X25519,
+    /// A PBES2 password: this many random printable characters.
+    Password(usize),
 }
 
 impl KeyType {
@@ -114,7 +137,9 @@ impl KeyType {
             "Ed448" => (KeyType::Ed448, "EdDSA"),
             _ => fail!(
                 "unknown algorithm \"{alg}\": use HS256, HS384, HS512, RS256, RS384, RS512, \
-                 PS256, PS384, PS512, ES256, ES384, ES512, Ed25519 (EdDSA) or Ed448"
+                 PS256, PS384, PS512, ES256, ES384, ES512, Ed25519 (EdDSA), Ed448, or for \
+                 encryption keys {}",
+                crate::enc_keys::JWE_ALGS
             ),
         })
     }
@@ -139,7 +164,19 @@ pub fn generate(kind: KeyType) -> Result<PrivateKey> {
         }
         KeyType::Ed25519 => PrivateKey::Ed25519(PKey::generate_ed25519().context(what)?),
         KeyType::Ed448 => PrivateKey::Ed448(PKey::generate_ed448().context(what)?),
+        KeyType::X25519 => PrivateKey::X25519(PKey::generate_x25519().context(what)?),
+        KeyType::Password(len) => PrivateKey::Oct(random_password(len)?),
     })
+}
+
+/// Random characters from the base64url alphabet: a password people can paste (PBES2 keys
+/// are passwords), 6 bits of entropy each.
+fn random_password(len: usize) -> Result<Vec<u8>> {
+    let mut bytes = vec![0u8; len.div_ceil(4) * 3];
+    openssl::rand::rand_bytes(&mut bytes).context("cannot generate the key")?;
+    let mut text = b64(&bytes).into_bytes();
+    text.truncate(len);
+    Ok(text)
 }
 
 pub fn b64(bytes: &[u8]) -> String {
@@ -169,6 +206,15 @@ impl PrivateKey {
             PrivateKey::Ec(c, _) => format!("EC {}", c.crv()),
             PrivateKey::Ed25519(_) => "OKP Ed25519".into(),
             PrivateKey::Ed448(_) => "OKP Ed448".into(),
+            PrivateKey::X25519(_) => "OKP X25519".into(),
+        }
+    }
+
+    /// What a key of this type is for when nothing says: X25519 only agrees on keys.
+    pub fn usage(&self) -> Usage {
+        match self {
+            PrivateKey::X25519(_) => Usage::Enc,
+            _ => Usage::Sig,
         }
     }
 
@@ -179,6 +225,7 @@ impl PrivateKey {
             PrivateKey::Rsa(_) => alg.starts_with("RS") || alg.starts_with("PS"),
             PrivateKey::Ec(c, _) => alg == c.alg(),
             PrivateKey::Ed25519(_) | PrivateKey::Ed448(_) => alg == "EdDSA",
+            PrivateKey::X25519(_) => false,
         }
     }
 
@@ -204,11 +251,15 @@ impl PrivateKey {
                 m.insert("x".into(), s(b64_fixed(&x, curve.field_len())?));
                 m.insert("y".into(), s(b64_fixed(&y, curve.field_len())?));
             }
-            PrivateKey::Ed25519(key) | PrivateKey::Ed448(key) => {
-                let crv = if matches!(self, PrivateKey::Ed25519(_)) { "Ed25519" } else { "Ed448" };
+            PrivateKey::Ed25519(key) | PrivateKey::Ed448(key) | PrivateKey::X25519(key) => {
+                let crv = match self {
+                    PrivateKey::Ed25519(_) => "Ed25519",
+                    PrivateKey::Ed448(_) => "Ed448",
+                    _ => "X25519",
+                };
                 m.insert("crv".into(), s(crv));
                 m.insert("kty".into(), s("OKP"));
-                let x = key.raw_public_key().context("cannot read the EdDSA key")?;
+                let x = key.raw_public_key().context("cannot read the OKP key")?;
                 m.insert("x".into(), s(b64(&x)));
             }
         }
@@ -224,10 +275,15 @@ impl PrivateKey {
 
     /// The public JWK (for HMAC, the secret itself: the verifier needs it) with `kid`, `use`
     /// and `alg` first, so key sets read well.
-    pub fn public_jwk(&self, kid: &str, alg: Option<&str>) -> Result<Map<String, Value>> {
+    pub fn public_jwk(
+        &self,
+        kid: &str,
+        alg: Option<&str>,
+        usage: Usage,
+    ) -> Result<Map<String, Value>> {
         let mut m = Map::new();
         m.insert("kid".into(), s(kid));
-        m.insert("use".into(), s("sig"));
+        m.insert("use".into(), s(usage.as_str()));
         if let Some(alg) = alg {
             m.insert("alg".into(), s(alg));
         }
@@ -243,8 +299,13 @@ impl PrivateKey {
     }
 
     /// The private JWK: the public one plus the private members.
-    pub fn private_jwk(&self, kid: &str, alg: Option<&str>) -> Result<Map<String, Value>> {
-        let mut m = self.public_jwk(kid, alg)?;
+    pub fn private_jwk(
+        &self,
+        kid: &str,
+        alg: Option<&str>,
+        usage: Usage,
+    ) -> Result<Map<String, Value>> {
+        let mut m = self.public_jwk(kid, alg, usage)?;
         match self {
             PrivateKey::Oct(_) => {}
             PrivateKey::Rsa(key) => {
@@ -268,8 +329,8 @@ impl PrivateKey {
                 let ec = key.ec_key().context("cannot read the EC key")?;
                 m.insert("d".into(), s(b64_fixed(ec.private_key(), curve.field_len())?));
             }
-            PrivateKey::Ed25519(key) | PrivateKey::Ed448(key) => {
-                let d = key.raw_private_key().context("cannot read the EdDSA key")?;
+            PrivateKey::Ed25519(key) | PrivateKey::Ed448(key) | PrivateKey::X25519(key) => {
+                let d = key.raw_private_key().context("cannot read the OKP key")?;
                 m.insert("d".into(), s(b64(&d)));
             }
         }
@@ -280,12 +341,13 @@ impl PrivateKey {
     pub fn to_pem(&self) -> Result<Vec<u8>> {
         let key = match self {
             PrivateKey::Oct(_) => {
-                fail!("HMAC secrets have no PEM form: use --format jwk")
+                fail!("secret (oct) keys have no PEM form: use --format jwk")
             }
             PrivateKey::Rsa(k)
             | PrivateKey::Ec(_, k)
             | PrivateKey::Ed25519(k)
-            | PrivateKey::Ed448(k) => k,
+            | PrivateKey::Ed448(k)
+            | PrivateKey::X25519(k) => k,
         };
         key.private_key_to_pem_pkcs8().context("cannot encode the key as PEM")
     }
@@ -311,7 +373,10 @@ impl PrivateKey {
             }
             Id::ED25519 => PrivateKey::Ed25519(key),
             Id::ED448 => PrivateKey::Ed448(key),
-            _ => fail!("unsupported key type (use RSA, EC P-256/P-384/P-521, Ed25519 or Ed448)"),
+            Id::X25519 => PrivateKey::X25519(key),
+            _ => fail!(
+                "unsupported key type (use RSA, EC P-256/P-384/P-521, Ed25519, Ed448 or X25519)"
+            ),
         })
     }
 
@@ -364,7 +429,8 @@ impl PrivateKey {
                 let id = match crv {
                     "Ed25519" => Id::ED25519,
                     "Ed448" => Id::ED448,
-                    _ => fail!("OKP curve \"{crv}\" is not Ed25519 or Ed448"),
+                    "X25519" => Id::X25519,
+                    _ => fail!("OKP curve \"{crv}\" is not Ed25519, Ed448 or X25519"),
                 };
                 if !jwk.contains_key("d") {
                     fail!("the JWK is a public key (no \"d\"): signing needs the private key");
@@ -448,19 +514,24 @@ mod tests {
             KeyType::Ec(Curve::P521),
             KeyType::Ed25519,
             KeyType::Ed448,
+            KeyType::X25519,
         ] {
             let key = generate(kind).unwrap();
             let kid = key.thumbprint().unwrap();
-            let jwk = key.private_jwk(&kid, None).unwrap();
+            let usage = if kind == KeyType::X25519 { Usage::Enc } else { Usage::Sig };
+            let jwk = key.private_jwk(&kid, None, usage).unwrap();
             let back = PrivateKey::from_jwk(&jwk).unwrap();
             assert_eq!(back.thumbprint().unwrap(), kid, "{kind:?}");
             let public = strip_private(&jwk);
             if !key.is_symmetric() {
                 assert!(!public.contains_key("d"), "{kind:?}");
             }
-            // The module's own loader accepts the public JWK.
-            let set = serde_json::json!({ "keys": [public] }).to_string();
-            assert_eq!(auth_jwt_core::KeySet::from_json(set.as_bytes()).unwrap().len(), 1);
+            // The module's own loader accepts the public JWK (an encryption key: the private
+            // one, which is what decrypts).
+            let loaded = if usage == Usage::Enc { &jwk } else { &public };
+            let set = serde_json::json!({ "keys": [loaded] }).to_string();
+            let set = auth_jwt_core::KeySet::from_json(set.as_bytes()).unwrap();
+            assert_eq!(set.len() + set.decryption_keys().len(), 1, "{kind:?}");
         }
     }
 
@@ -474,7 +545,7 @@ mod tests {
     #[test]
     fn public_jwk_cannot_sign() {
         let key = generate(KeyType::Ec(Curve::P256)).unwrap();
-        let public = key.public_jwk("k", None).unwrap();
+        let public = key.public_jwk("k", None, Usage::Sig).unwrap();
         let err = PrivateKey::from_jwk(&public).err().unwrap();
         assert!(err.0.contains("public key"), "{err}");
     }

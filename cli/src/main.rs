@@ -4,8 +4,11 @@
 
 #![forbid(unsafe_code)]
 
+mod enc_keys;
+mod encrypt;
 mod error;
 mod explain;
+mod fetch;
 mod files;
 mod jwks;
 mod k8s;
@@ -45,6 +48,9 @@ Nothing leaves the machine: keys and tokens are never sent anywhere.",
 EXAMPLES\n  auth-jwt keygen --alg ES256 --out key.jwk\n  \
 auth-jwt jwks add --set jwks.json key.pub.jwk\n  \
 auth-jwt sign --key key.jwk --sub alice --exp 1h\n  \
+auth-jwt keygen --alg RSA-OAEP-256 --out enc.jwk\n  \
+auth-jwt encrypt --key enc.pub.jwk --sign-key key.jwk --sub alice\n  \
+auth-jwt explain --type nested --keys enc.jwk --jwks-url https://idp/jwks \"$TOKEN\"\n  \
 auth-jwt explain --keys jwks.json \"$TOKEN\"\n\nSee docs/cli.md for the full manual."
 )]
 struct Cli {
@@ -66,6 +72,8 @@ enum Command {
     K8sSecret(k8s::SecretArgs),
     /// Sign a token for testing.
     Sign(tokens::SignArgs),
+    /// Encrypt a token for testing (JWE): the claims, or with --sign-key a signed JWT inside.
+    Encrypt(encrypt::EncryptArgs),
     /// Show the header and claims of a token without verifying it.
     Decode(tokens::DecodeArgs),
     /// Check a token as the module would: outcome word and reason; exit 0 only if accepted.
@@ -98,6 +106,7 @@ fn main() -> ExitCode {
         Command::Jwks(cmd) => jwks::run(&cmd, json),
         Command::K8sSecret(args) => k8s::run(&args, json),
         Command::Sign(args) => tokens::sign(&args, json),
+        Command::Encrypt(args) => encrypt::run(&args, json),
         Command::Decode(args) => tokens::decode(&args, json),
         Command::Verify(args) => explain::run(&args, json, false),
         Command::Explain(args) => explain::run(&args, json, true),
@@ -139,6 +148,11 @@ mod tests {
             &["k8s-secret", "jwks.json"],           // no --name
             &["no-such-command"],
             &["verify", "--leeway"],
+            &["encrypt"],                                      // --key missing
+            &["encrypt", "--key", "k", "--sign-alg", "ES256"], // --sign-alg needs --sign-key
+            &["verify", "--cacert", "ca.pem", "x.y.z"],        // --cacert needs --jwks-url
+            &["verify", "--timeout", "5s", "x.y.z"],           // --timeout needs --jwks-url
+            &["verify", "--type", "jwe", "x.y.z"],             // not an auth_jwt_type
         ] {
             let err = parse(bad).err().unwrap_or_else(|| panic!("{bad:?} parsed"));
             assert!(err.use_stderr(), "{bad:?}");

@@ -58,6 +58,7 @@ fn jsonwebtoken_key(key: &PrivateKey, alg: &str) -> Result<(JwtAlg, EncodingKey)
             EncodingKey::from_ed_der(&pkey.private_key_to_pkcs8().context(what)?)
         }
         PrivateKey::Ed448(_) => fail!("Ed448 is signed with OpenSSL"),
+        PrivateKey::X25519(_) => fail!("X25519 keys cannot sign"),
     };
     Ok((jwt_alg, encoding_key))
 }
@@ -100,7 +101,7 @@ mod tests {
         ];
         for (kind, algs) in cases {
             let key = generate(kind).unwrap();
-            let public = key.public_jwk("k1", None).unwrap();
+            let public = key.public_jwk("k1", None, crate::keys::Usage::Sig).unwrap();
             let set = serde_json::json!({ "keys": [public] }).to_string();
             let set = auth_jwt_core::KeySet::from_json(set.as_bytes()).unwrap();
             for alg in algs {

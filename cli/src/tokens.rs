@@ -31,6 +31,19 @@ pub struct SignArgs {
     /// No kid in the header.
     #[arg(long, conflicts_with = "kid")]
     pub no_kid: bool,
+    #[command(flatten)]
+    pub claims: ClaimArgs,
+    /// A header member NAME=VALUE (JSON if it parses as JSON). Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "NAME=VALUE")]
+    pub headers: Vec<String>,
+    /// The typ header; "" leaves it out.
+    #[arg(long, default_value = "JWT")]
+    pub typ: String,
+}
+
+/// The claims of a token, from flags (shared by `sign` and `encrypt`).
+#[derive(Args)]
+pub struct ClaimArgs {
     #[arg(long)]
     pub sub: Option<String>,
     #[arg(long)]
@@ -56,12 +69,6 @@ pub struct SignArgs {
     /// Claims from a JSON object (a file, or - for standard input); flags override it.
     #[arg(long, value_name = "FILE")]
     pub claims_file: Option<PathBuf>,
-    /// A header member NAME=VALUE (JSON if it parses as JSON). Repeatable.
-    #[arg(long = "header", short = 'H', value_name = "NAME=VALUE")]
-    pub headers: Vec<String>,
-    /// The typ header; "" leaves it out.
-    #[arg(long, default_value = "JWT")]
-    pub typ: String,
 }
 
 #[derive(Args)]
@@ -107,7 +114,7 @@ impl TokenInput {
 }
 
 /// `NAME=VALUE` with VALUE as JSON when it is JSON (`admin=true`, `n=5`, `roles=["a","b"]`).
-fn name_value(text: &str, what: &str) -> Result<(String, Value)> {
+pub fn name_value(text: &str, what: &str) -> Result<(String, Value)> {
     let Some((name, value)) = text.split_once('=') else {
         fail!("invalid {what} \"{text}\": expected NAME=VALUE");
     };
@@ -118,22 +125,18 @@ fn name_value(text: &str, what: &str) -> Result<(String, Value)> {
     Ok((name.to_owned(), value))
 }
 
-fn default_alg(key: &PrivateKey) -> &'static str {
+pub fn default_alg(key: &PrivateKey) -> &'static str {
     match key {
         PrivateKey::Oct(_) => "HS256",
         PrivateKey::Rsa(_) => "RS256",
         PrivateKey::Ec(curve, _) => curve.alg(),
         PrivateKey::Ed25519(_) | PrivateKey::Ed448(_) => "EdDSA",
+        PrivateKey::X25519(_) => "ECDH-ES",
     }
 }
 
-/// Header and claims of `args`, at `now`.
-fn build(
-    args: &SignArgs,
-    kid: Option<String>,
-    alg: &str,
-    now: i64,
-) -> Result<(Map<String, Value>, Map<String, Value>)> {
+/// The claims of `args`, at `now`.
+pub fn build_claims(args: &ClaimArgs, now: i64) -> Result<Map<String, Value>> {
     let mut claims = match &args.claims_file {
         Some(file) => parse_object(&read_limited(file)?).context(file.display())?,
         None => Map::new(),
@@ -165,7 +168,17 @@ fn build(
         let (name, value) = name_value(text, "--claim")?;
         claims.insert(name, value);
     }
+    Ok(claims)
+}
 
+/// Header and claims of `args`, at `now`.
+fn build(
+    args: &SignArgs,
+    kid: Option<String>,
+    alg: &str,
+    now: i64,
+) -> Result<(Map<String, Value>, Map<String, Value>)> {
+    let claims = build_claims(&args.claims, now)?;
     let mut header = Map::new();
     header.insert("alg".into(), json!(alg));
     if !args.typ.is_empty() {
@@ -185,7 +198,34 @@ fn build(
 }
 
 pub fn sign(args: &SignArgs, json: bool) -> Result<bool> {
+    let made = signed_token(args, now())?;
+    if json {
+        println!(
+            "{}",
+            json!({ "token": made.token, "header": made.header, "claims": made.claims })
+        );
+    } else {
+        println!("{}", made.token);
+    }
+    Ok(true)
+}
+
+/// A compact JWS and what it says.
+pub struct SignedToken {
+    pub token: String,
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+}
+
+/// The compact JWS of `args` at `now`.
+pub fn signed_token(args: &SignArgs, now: i64) -> Result<SignedToken> {
     let loaded = load_private(&args.key, args.kid.as_deref())?;
+    if loaded.usage.as_deref() == Some("enc") {
+        fail!(
+            "{}: an encryption key (use \"enc\") cannot sign: encrypt with `auth-jwt encrypt`",
+            args.key.display()
+        );
+    }
     let alg = args
         .alg
         .clone()
@@ -202,14 +242,9 @@ pub fn sign(args: &SignArgs, json: bool) -> Result<bool> {
             None => Some(loaded.key.thumbprint()?),
         }
     };
-    let (header, claims) = build(args, kid, &alg, now())?;
+    let (header, claims) = build(args, kid, &alg, now)?;
     let token = crate::sign::sign(&header, &claims, &loaded.key)?;
-    if json {
-        println!("{}", json!({ "token": token, "header": header, "claims": claims }));
-    } else {
-        println!("{token}");
-    }
-    Ok(true)
+    Ok(SignedToken { token, header, claims })
 }
 
 /// Base64url as people paste it: padding and spare bits tolerated (decode shows, it does
@@ -245,11 +280,35 @@ pub fn time_notes(claims: &Value, now: i64) -> Vec<(&'static str, i64, String)> 
     notes
 }
 
+/// An encrypted token shows only its protected header: the claims need the private key,
+/// which `explain --type encrypted|nested --keys FILE` uses (decode never takes keys, so that
+/// it stays a tool for pasting tokens, not keys).
+fn decode_encrypted(header_b64: &[u8], json: bool) -> Result<bool> {
+    let header = decode_part(header_b64, "protected header")?;
+    let nested = header.get("cty").and_then(Value::as_str).is_some_and(|cty| {
+        cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt")
+    });
+    let kind = if nested { "nested" } else { "encrypted" };
+    if json {
+        println!(
+            "{}",
+            json!({ "header": header, "encrypted": true, "type": kind, "verified": false })
+        );
+        return Ok(true);
+    }
+    println!("protected header:\n{}", serde_json::to_string_pretty(&header).unwrap_or_default());
+    println!(
+        "an encrypted token (JWE, auth_jwt_type {kind}): the claims need the private key \
+         (use `auth-jwt explain --type {kind} --keys FILE`)"
+    );
+    Ok(true)
+}
+
 pub fn decode(args: &DecodeArgs, json: bool) -> Result<bool> {
     let token = args.token.read()?;
     let parts: Vec<&[u8]> = token.split(|b| *b == b'.').collect();
     if parts.len() == 5 {
-        fail!("this is an encrypted token (JWE): its content cannot be shown without the key");
+        return decode_encrypted(parts[0], json);
     }
     if parts.len() != 3 {
         fail!("not a JWT: {} dot-separated parts instead of 3", parts.len());

@@ -77,7 +77,10 @@ fn bad_values_are_one_line_errors() {
         "/nonexistent/key.jwk: no such file or directory",
     );
     assert_error(&run(&["verify", "--leeway", "5x", "a.b.c"]), "invalid duration \"5x\"");
-    assert_error(&run(&["verify", "--type", "encrypted", "a.b.c"]), "only signed tokens");
+    // A JWS where encrypted tokens are expected is the module's wrong_type, not an error.
+    let wrong = run(&["verify", "--type", "encrypted", "a.b.c"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stdout(&wrong).starts_with("wrong_type\n"), "{}", stdout(&wrong));
     assert_error(&run(&["decode", "abc"]), "not a JWT");
     assert_error(&run(&["k8s-secret", "--name", "x", "/nonexistent"]), "no such file or directory");
     fs::remove_dir_all(dir).unwrap();
@@ -203,5 +206,108 @@ fn verify_reports_the_status_word_and_the_reason() {
     let empty = dir.join("empty");
     fs::write(&empty, b"").unwrap();
     assert!(stdout(&run(&["verify", "--token-file", p(&empty)])).starts_with("missing"));
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn jwe_keys_and_tokens_round_trip_through_the_module_core() {
+    let dir = temp_dir("jwe");
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("dir", &["--enc", "A192CBC-HS384"], "A192CBC-HS384"),
+        ("A128KW", &[], "A128GCM"),
+        ("A256GCMKW", &[], "A256CBC-HS512"),
+        ("PBES2-HS384+A192KW", &[], "A192GCM"),
+        ("RSA-OAEP-512", &[], "A128CBC-HS256"),
+        ("ECDH-ES", &["--crv", "P-384"], "A256GCM"),
+        ("ECDH-ES+A192KW", &["--crv", "X25519"], "A128GCM"),
+    ];
+    let signing = dir.join("sig.jwk");
+    assert!(run(&["keygen", "--alg", "ES256", "--out", p(&signing)]).status.success());
+    for (i, (alg, extra, enc)) in cases.iter().enumerate() {
+        let key = dir.join(format!("k{i}.jwk"));
+        let mut args = vec!["keygen", "--alg", alg, "--out", p(&key)];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{alg}: {}", stderr(&out));
+        assert_eq!(mode(&key), 0o600, "{alg}");
+        let public = dir.join(format!("k{i}.pub.jwk"));
+        let jwk: serde_json::Value = serde_json::from_slice(&fs::read(&public).unwrap()).unwrap();
+        assert_eq!(jwk["use"], "enc", "{alg}");
+        assert!(jwk.get("d").is_none(), "{alg}: the public JWK has no private member");
+        for (nested, kind) in [(false, "encrypted"), (true, "nested")] {
+            let mut args = vec!["encrypt", "--key", p(&public), "--enc", enc, "--sub", "alice"];
+            if nested {
+                args.extend_from_slice(&["--sign-key", p(&signing)]);
+            }
+            let out = run(&args);
+            assert!(out.status.success(), "{alg} {kind}: {}", stderr(&out));
+            let token = stdout(&out).trim().to_owned();
+            let sig_pub = dir.join("sig.pub.jwk");
+            let out = run(&[
+                "--json",
+                "explain",
+                "--type",
+                kind,
+                "-k",
+                p(&key),
+                "-k",
+                p(&sig_pub),
+                &token,
+            ]);
+            let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(verdict["status"], "ok", "{alg} {kind}: {verdict}");
+            assert_eq!(verdict["keys"][0]["result"], "decrypted", "{alg} {kind}");
+            assert_eq!(verdict["claims"]["sub"], "alice", "{alg} {kind}");
+            // No private key material in what explain prints.
+            let text = stdout(&out);
+            let private: serde_json::Value =
+                serde_json::from_slice(&fs::read(&key).unwrap()).unwrap();
+            for member in ["d", "k", "p", "q"] {
+                if let Some(secret) = private.get(member).and_then(|v| v.as_str()) {
+                    assert!(!text.contains(secret), "{alg}: explain printed \"{member}\"");
+                }
+            }
+            // The wrong type is the module's wrong_type, exit 1.
+            let other = if nested { "encrypted" } else { "nested" };
+            let out = run(&["--json", "verify", "--type", other, "-k", p(&key), &token]);
+            assert_eq!(out.status.code(), Some(1), "{alg} {kind}");
+            assert!(stdout(&out).contains("\"wrong_type\""), "{alg} {kind}");
+        }
+    }
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn jwe_argument_errors_are_one_line() {
+    let dir = temp_dir("jwe-args");
+    let key = dir.join("k.jwk");
+    assert_error(&run(&["keygen", "--alg", "dir", "--out", p(&key)]), "needs --enc");
+    assert_error(
+        &run(&["keygen", "--alg", "A128KW", "--crv", "P-256", "--out", p(&key)]),
+        "--crv is for ECDH-ES keys only",
+    );
+    assert!(run(&["keygen", "--alg", "ES256", "--out", p(&key)]).status.success());
+    let public = dir.join("k.pub.jwk");
+    assert_error(&run(&["encrypt", "--key", p(&public)]), "cannot encrypt");
+    assert_error(&run(&["encrypt", "--key", p(&public), "--alg", "RSA1_5"]), "cannot encrypt");
+    let enc = dir.join("e.jwk");
+    assert!(run(&["keygen", "--alg", "A128KW", "--out", p(&enc)]).status.success());
+    assert_error(&run(&["sign", "--key", p(&enc)]), "cannot sign");
+    assert_error(
+        &run(&["encrypt", "--key", p(&enc), "--enc", "A512GCM"]),
+        "unknown --enc \"A512GCM\"",
+    );
+    assert_error(
+        &run(&["verify", "--jwks-url", "ftp://127.0.0.1/jwks", "x.y.z"]),
+        "only http:// and https://",
+    );
+    assert_error(
+        &run(&["verify", "--jwks-url", "http://127.0.0.1:1/", "--timeout", "0", "x.y.z"]),
+        "--timeout must be more than 0 s",
+    );
+    assert_error(
+        &run(&["verify", "--jwks-url", "http://127.0.0.1:1/", "--cacert", p(&key), "x.y.z"]),
+        "no PEM certificate",
+    );
     fs::remove_dir_all(dir).unwrap();
 }

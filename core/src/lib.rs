@@ -32,6 +32,7 @@ pub mod jwe;
 mod jwk;
 mod jwk_set;
 mod key_name;
+mod key_response;
 pub mod keystore;
 mod kid_index;
 mod login;
@@ -53,6 +54,7 @@ pub use error::{escape_name, KeyProblem, KeySetError, Part, Rejection};
 pub use fields::{lookup, render, require_refusal, require_value_passes, TokenFields};
 pub use jwk::KeySet;
 pub use key_name::{check_key_file_name, token_variable_in_key_file_name, KeyNameError};
+pub use key_response::key_set_of_response;
 pub use login::{
     check_login_url, login_redirect, return_path, valid_param_name, LoginUrlError,
     DEFAULT_PARAM as DEFAULT_LOGIN_PARAM,
