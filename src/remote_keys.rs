@@ -17,7 +17,7 @@ use hashbrown::hash_map::EntryRef;
 use hashbrown::HashMap;
 
 use auth_jwt_core::remote::{FetchId, FetchReport, Lookup, RemoteKeySet, RemotePolicy};
-use auth_jwt_core::{KeySet, KeySource, KeySourceError, SourceKeys};
+use auth_jwt_core::{key_set_of_response, KeySet, KeySource, KeySourceError, SourceKeys};
 use ngx::core::Status;
 use ngx::ffi::{ngx_time, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_WARN};
 use ngx::http::{HTTPStatus, Request};
@@ -265,27 +265,13 @@ fn fetched(log: Log, flight: &KeyFlight, response: &Response) {
     finish(log, &flight.about, key_set(response));
 }
 
-/// The key set a response carries, or why it carries none (one line, for the log).
+/// The key set a response carries, or why it carries none (one line, for the log). The rules
+/// are the core's, which the `auth-jwt` tool applies to `--jwks-url` too.
 fn key_set(response: &Response) -> Result<KeySet, String> {
     if response.failed {
         return Err("the subrequest failed".into());
     }
-    if !(200..300).contains(&response.status) {
-        return Err(format!("the response status is {}", response.status));
-    }
-    if let Some(encoding) =
-        response.content_encoding.filter(|e| !e.eq_ignore_ascii_case(b"identity"))
-    {
-        return Err(format!(
-            "the response is {}-encoded (add \"gunzip on;\" to the key request location, or \
-             \"proxy_set_header Accept-Encoding \\\"\\\";\")",
-            auth_jwt_core::escape_name(encoding)
-        ));
-    }
-    match response.body.filter(|body| !body.is_empty()) {
-        None => Err("the response body is empty".into()),
-        Some(body) => KeySet::from_json(body).map_err(|err| err.to_string()),
-    }
+    key_set_of_response(response.status, response.content_encoding, response.body)
 }
 
 /// Records the result of a fetch and logs it, once.
