@@ -13,6 +13,7 @@
 # BENCH_OUT (default bench/out). See bench/README.md.
 use strict;
 use warnings;
+use Cwd ();
 use FindBin qw($Bin);
 use lib "$Bin/../t/lib", "$Bin/lib";
 use CpuCategory qw(category);
@@ -24,7 +25,8 @@ use JwtTest qw(jwt_sign now);
 use POSIX ();
 use Time::HiRes qw(sleep);
 
-my $root     = "$Bin/..";
+# Without "..": a key file named by a variable may not have one (the name check).
+my $root     = Cwd::abs_path("$Bin/..");
 my $out      = $ENV{BENCH_OUT} || "$Bin/out";
 my $duration = $ENV{BENCH_DURATION} || 5;
 my $rounds   = $ENV{BENCH_ROUNDS} || 3;
