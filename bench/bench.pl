@@ -665,10 +665,12 @@ for my $r (@rows) {
         vs       => $b->{name},
     );
     $r->{$_} = $v{$_} for keys %v;
-    printf $csv "%s,%d,%.2f,%.0f,%.2f,%.2f,%.0f,%.3f,%.2f,%.2f,%s,%d,%.1f,%s\n", $r->{name},
+    # Row names may hold a comma ("baseline long, 300 conns"): quoted as CSV has it.
+    my $csv_field = sub { $_[0] =~ /[",]/ ? '"' . ($_[0] =~ s/"/""/gr) . '"' : $_[0] };
+    printf $csv "%s,%d,%.2f,%.0f,%.2f,%.2f,%.0f,%.3f,%.2f,%.2f,%s,%d,%.1f,%s\n", $csv_field->($r->{name}),
         $r->{requests}, $r->{duration_s}, $v{req_s}, $v{p99_ms}, $r->{cpu_s}, $rpc, $v{ratio},
         $cpu_us, $crypto, defined $v{overhead} ? sprintf('%.2f', $v{overhead}) : '',
-        $r->{non2xx}, 1000 * $r->{preemptions} / $r->{requests}, $v{vs};
+        $r->{non2xx}, 1000 * $r->{preemptions} / $r->{requests}, $csv_field->($v{vs});
 }
 close $csv;
 

@@ -27,6 +27,7 @@ my $only     = $ENV{BENCH_ONLY};
 my $keys     = "$Bin/../t/data/jwks/all.json";
 my $tokens   = "$out/tokens";
 my $dir      = "$out/callgrind";
+my $idp_down = "$dir/idp-down";
 
 # name, location, token file, whose instructions are the row's baseline (see bench.pl: the
 # longest baseline token not longer than the row's).
@@ -38,6 +39,9 @@ my @scenarios = (
     # warm-up), at locations of the same length, so that nginx's own work is the same.
     ['key file warm', '/jwt', 'repeated-RS256.txt', 'baseline long'],
     ['key request warm', '/jkr', 'repeated-RS256.txt', 'baseline long'],
+    # The same keys cached for 1 s from an IdP that fails after the first fetch: every request
+    # runs on the stale keys, and one now and then tries a fetch (at most once per backoff).
+    ['IdP down, stale keys', '/jkd', 'repeated-RS256.txt', 'key request warm'],
     ['repeated RS256 counted', '/jwz', 'repeated-RS256.txt', 'baseline long'],
     (map { ["distinct $_->[0]", '/jwt-nocache', "distinct-$_->[0].txt", $_->[1]] }
         ['RS256', 'baseline long'], ['PS256', 'baseline long'], ['ES256', 'baseline'],
@@ -150,11 +154,20 @@ $jwe_locations
             auth_jwt "bench"; auth_jwt_key_cache 1h; auth_jwt_key_request /_jwks;
             empty_gif;
         }
+        location = /_jwks_down { internal; proxy_pass http://unix:$dir/idp.sock:/down.json; }
+        location = /jkd {
+            auth_jwt "bench"; auth_jwt_key_cache 1s; auth_jwt_key_request /_jwks_down;
+            empty_gif;
+        }
     }
-    # The identity provider of "key request warm".
+    # The identity provider of the key request rows.
     server {
         listen unix:$dir/idp.sock;
         location = /jwks.json { alias $keys; }
+        location = /down.json {
+            if (-f $idp_down) { return 500; }
+            alias $keys;
+        }
     }
 }
 EOF
@@ -181,6 +194,12 @@ wait_for_port($port) or die "nginx under callgrind did not start; see $dir/logs/
 my %rows;
 for my $s (@scenarios) {
     my ($name, $path, $file) = @$s;
+    if ($path eq '/jkd') {
+        # One good fetch; from then on the IdP fails.
+        send_requests($path, "$tokens/$file", 1);
+        open(my $flag, '>', $idp_down) or die "$idp_down: $!";
+        close $flag;
+    }
     send_requests($path, "$tokens/$file", $warmup);
     callgrind_control('-z');
     send_requests($path, "$tokens/$file", $requests);
@@ -219,6 +238,10 @@ close $mdf;
 if ($rows{'key request warm'} && $rows{'key file warm'}) {
     printf "key file warm / key request warm (instructions): %.3f\n",
         $rows{'key file warm'}{total} / $rows{'key request warm'}{total};
+}
+if ($rows{'key request warm'} && $rows{'IdP down, stale keys'}) {
+    printf "key request warm / IdP down, stale keys (instructions): %.3f\n",
+        $rows{'key request warm'}{total} / $rows{'IdP down, stale keys'}{total};
 }
 print "\n$md\noverhead: instructions/req - its baseline's - crypto (user space; callgrind,"
     . " $requests requests per row after $warmup warm-up)\n";
