@@ -1049,38 +1049,10 @@ CONF
 # === end of rows users live in: notes, side by side with a peer, scaling ================
 
 # --- chart ---------------------------------------------------------------------------------
-chart() if system('command -v gnuplot >/dev/null') == 0;
-
-sub chart {
-    open(my $dat, '>', "$out/chart.dat") or die $!;
-    for my $i (0 .. $#rows) {
-        my $r = $rows[$i];
-        (my $label = $r->{name}) =~ s/ /\\n/;
-        printf $dat "%d \"%s\" %.0f %.3f\n", $i, $label, $r->{rpc}, $r->{ratio};
-    }
-    close $dat;
-    open(my $gp, '|-', 'gnuplot') or return;
-    print $gp <<"EOF";
-set terminal pngcairo size 1400,640 font "sans,10"
-set output "$out/results.png"
-set title "ngx-auth-jwt: requests per worker CPU-second (1 worker, wrk on loopback)"
-set style fill solid 0.8 border -1
-set boxwidth 0.7
-set yrange [0:*]
-set ylabel "requests per worker CPU-second"
-set y2label "ratio to baseline"
-set y2range [0:1.2]
-set y2tics 0.1
-set ytics nomirror
-set grid y
-set xtics rotate by -35 font "sans,9"
-set key top right
-plot "$out/chart.dat" using 1:3:xtic(2) with boxes lc rgb "#4a7ebb" title "req / worker CPU-s", \\
-     "" using 1:4 axes x1y2 with points pt 7 ps 1.2 lc rgb "#c0392b" title "ratio to baseline", \\
-     0.9 axes x1y2 with lines dt 2 lc rgb "#c0392b" title "0.90 target"
-EOF
-    close $gp;
-}
+# bench/lib/chart.pl draws it from results.csv, so a kept run can be drawn again.
+system('perl', "$Bin/lib/chart.pl", "$out/results.csv", "$out/results.png") == 0
+    or warn "no chart: bench/lib/chart.pl failed\n"
+    if system('command -v gnuplot >/dev/null') == 0;
 
 # --- report --------------------------------------------------------------------------------
 my $cpu = `grep -m1 'model name' /proc/cpuinfo` =~ s/.*:\s*//r;
