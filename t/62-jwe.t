@@ -14,7 +14,7 @@ use FindBin ();
 use JSON::PP qw(decode_json encode_json);
 use Test::More;
 
-use JwtTest;
+use JwtTest qw(:DEFAULT tamper_part);
 use NginxRunner qw(spit);
 use Test::Nginx::Socket ();
 
@@ -49,15 +49,6 @@ sub bearer { (Authorization => "Bearer $_[0]") }
 sub header_of {
     my ($head, $name) = @_;
     return $head =~ /^\Q$name\E: ([^\r\n]*)\r?$/mi ? $1 : undef;
-}
-
-sub tamper_part {
-    my ($token, $index) = @_;
-    my @parts = split /\./, $token, -1;
-    my $bytes = b64url_decode($parts[$index]);
-    substr($bytes, int(length($bytes) / 2), 1) ^= "\x01";
-    $parts[$index] = b64url($bytes);
-    return join '.', @parts;
 }
 
 my $http = <<"HTTP";

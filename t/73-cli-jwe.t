@@ -19,7 +19,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use AuthJwtCli;
-use JwtTest;
+use JwtTest qw(:DEFAULT tamper_part);
 use NginxRunner qw(slurp spit);
 
 my $work = File::Temp::tempdir('ngx-auth-jwt-cli-jwe-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -40,15 +40,6 @@ sub logged_since {
         sleep 0.05;
     }
     return 0;
-}
-
-sub tamper_part {
-    my ($token, $index) = @_;
-    my @parts = split /\./, $token, -1;
-    my $bytes = b64url_decode($parts[$index]);
-    substr($bytes, int(length($bytes) / 2), 1) ^= "\x01";
-    $parts[$index] = b64url($bytes);
-    return join '.', @parts;
 }
 
 # ---------------------------------------------------------------------------------------------

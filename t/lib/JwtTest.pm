@@ -25,7 +25,7 @@ use JSON::PP ();
 use MIME::Base64 ();
 
 our @EXPORT    = qw(jwt_sign b64url b64url_decode tamper now);
-our @EXPORT_OK = qw(data_dir key_file hmac_secret key_kid default_key der_to_raw raw_to_der);
+our @EXPORT_OK = qw(data_dir key_file hmac_secret key_kid default_key der_to_raw raw_to_der tamper_part);
 
 # alg => [family, digest, signature size in bytes for EC (one of r, s)]
 my %ALG = (
@@ -160,6 +160,17 @@ sub tamper {
     my $c = substr($s, $i, 1);
     substr($s, $i, 1) = $c eq 'A' ? 'B' : 'A';
     return "$h.$p.$s";
+}
+
+# The token with one bit flipped in the middle of its part $index (from 0), re-encoded: for a
+# JWE, a tampered encrypted key, IV, ciphertext or tag that is still valid base64url.
+sub tamper_part {
+    my ($token, $index) = @_;
+    my @parts = split /\./, $token, -1;
+    my $bytes = b64url_decode($parts[$index]);
+    substr($bytes, int(length($bytes) / 2), 1) ^= "\x01";
+    $parts[$index] = b64url($bytes);
+    return join '.', @parts;
 }
 
 # DER ECDSA-Sig-Value (SEQUENCE { INTEGER r, INTEGER s }) to r||s, each $size bytes.
