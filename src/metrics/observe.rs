@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use auth_jwt_core::keystore::Loaded;
 use auth_jwt_core::metrics::status::{SourceStatus, WorkerDocument};
 use auth_jwt_core::metrics::zone::{SourceEvent, SourceKind, Zone};
 use auth_jwt_core::watch::WatchEvent;
@@ -52,8 +53,9 @@ struct Observed {
 /// A status document and the state it shows: it is rebuilt only when that state changes.
 struct Built {
     changes: u64,
-    /// The identity of each key file's state (the watcher replaces it whole on a reload).
-    files: Vec<usize>,
+    /// Each key file's state as it was (the watcher replaces it whole on a reload). Held, not
+    /// just its address, so that a later state can never be allocated where it was.
+    files: Vec<Arc<Loaded>>,
     document: WorkerDocument,
 }
 
@@ -165,12 +167,12 @@ fn publish(_log: Log) {
             return None;
         }
         let worker = worker_number();
-        let files: Vec<usize> =
-            main.key_files.iter().map(|file| Arc::as_ptr(&file.loaded()) as usize).collect();
-        let current = observed
-            .built
-            .as_ref()
-            .is_some_and(|built| built.changes == observed.changes && built.files == files);
+        let files: Vec<Arc<Loaded>> = main.key_files.iter().map(|file| file.loaded()).collect();
+        let current = observed.built.as_ref().is_some_and(|built| {
+            built.changes == observed.changes
+                && built.files.len() == files.len()
+                && built.files.iter().zip(&files).all(|(was, now)| Arc::ptr_eq(was, now))
+        });
         if !current {
             let document = observed.build(&zone, worker);
             observed.built = Some(Built { changes: observed.changes, files, document });
