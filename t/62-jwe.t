@@ -15,7 +15,7 @@ use JSON::PP qw(decode_json encode_json);
 use Test::More;
 
 use JwtTest qw(:DEFAULT tamper_part);
-use NginxRunner qw(spit);
+use NginxRunner qw(spit header_of);
 use Test::Nginx::Socket ();
 
 my $exp = now() + 3600;
@@ -45,11 +45,6 @@ my ($rsa_d, $foreign_d) = map {
 }
 
 sub bearer { (Authorization => "Bearer $_[0]") }
-
-sub header_of {
-    my ($head, $name) = @_;
-    return $head =~ /^\Q$name\E: ([^\r\n]*)\r?$/mi ? $1 : undef;
-}
 
 my $http = <<"HTTP";
     auth_jwt_key_file $keys;

@@ -23,7 +23,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use JwtTest;
-use NginxRunner qw(slurp spit);
+use NginxRunner qw(slurp spit quiet_log_count);
 use Test::Nginx::Socket ();
 
 my $DATA = JwtTest::data_dir();
@@ -74,20 +74,6 @@ sub start_idp {
         sleep 0.02;
     }
     return { port => slurp($port_file) + 0, log => $log };
-}
-
-# Lines of an IdP log (idp.py's "GET /path", or the nginx IdP's access log) that match $re,
-# once the log has been quiet for a moment: idp.py writes a line only after its answer.
-sub fetches {
-    my ($log, $re) = @_;
-    my $size = -1;
-    while (1) {
-        sleep 0.15;
-        my $now = -s $log // 0;
-        last if $now == $size;
-        $size = $now;
-    }
-    return scalar grep { /$re/ } split /\n/, slurp($log);
 }
 
 # Waits up to $timeout seconds until the log has $want matching lines; returns the count.
@@ -217,12 +203,12 @@ HTTP
     my ($status, $head) = get($n, '/nocache', bearer($rsa));
     is($status, 200, 'valid token: 200');
     is(jwt_status($head), 'ok', '$jwt_status ok');
-    is(fetches($log, qr{^GET /rsa\.json }), 1, 'one fetch');
+    is(quiet_log_count($log, qr{^GET /rsa\.json }), 1, 'one fetch');
     ($status, $head) = get($n, '/nocache', bearer(tamper($rsa)));
     is($status, 401, 'bad signature: 401');
     is(jwt_status($head), 'bad_signature', '$jwt_status bad_signature');
     like($head, qr/^WWW-Authenticate: Bearer realm="api", error="invalid_token"\r?$/m, 'challenge');
-    is(fetches($log, qr{^GET /rsa\.json }), 2, 'no cache: a fetch for that request too');
+    is(quiet_log_count($log, qr{^GET /rsa\.json }), 2, 'no cache: a fetch for that request too');
     ($status, $head) = get($n, '/nocache');
     is($status, 401, 'no token: 401');
     is(jwt_status($head), 'missing', '$jwt_status missing');
@@ -230,13 +216,13 @@ HTTP
         ($status, $head) = get($n, '/nocache', bearer($bad));
         is($status, 401, "malformed \"$bad\": 401");
     }
-    is(fetches($log, qr{^GET /rsa\.json }), 2, 'no fetch for a missing or malformed token');
+    is(quiet_log_count($log, qr{^GET /rsa\.json }), 2, 'no fetch for a missing or malformed token');
     is(status_of($n, '/nocache', bearer($rsa)), 200, "no cache, request $_: 200") for 1 .. 5;
-    is(fetches($log, qr{^GET /rsa\.json }), 7, 'no cache (the default): one fetch per request');
+    is(quiet_log_count($log, qr{^GET /rsa\.json }), 7, 'no cache (the default): one fetch per request');
 
     is(status_of($n, '/cached', bearer($rsa)), 200, "auth_jwt_key_cache 1h, request $_: 200") for 1 .. 10;
     is(status_of($n, '/cached', bearer(tamper($rsa))), 401, 'cached keys, bad signature: 401');
-    is(fetches($log, qr{^GET /rsa\.json\?c }), 1, 'auth_jwt_key_cache 1h: 11 requests, 1 fetch');
+    is(quiet_log_count($log, qr{^GET /rsa\.json\?c }), 1, 'auth_jwt_key_cache 1h: 11 requests, 1 fetch');
     is(count_log($n, qr{\[info\].*auth_jwt: key request "/_keys_cached": 1 keys loaded}), 1,
         'one "keys loaded" line per fetch');
     unlike($n->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
@@ -265,7 +251,7 @@ HTTP
         my @answers = concurrent($n, 50, '/t', bearer($rsa));
         is(scalar(grep { $_->[0] == 200 } @answers), 50, "workers $workers: all 50 answered 200")
             or diag(explain(\@answers), $n->error_log);
-        my $seen = fetches($idp->{log}, qr{^GET /slow/1/rsa\.json$});
+        my $seen = quiet_log_count($idp->{log}, qr{^GET /slow/1/rsa\.json$});
         if ($workers == 1) {
             is($seen, 1, 'one worker: exactly 1 fetch');
         } else {
@@ -304,7 +290,7 @@ HTTP
     close $starter;
     my @statuses = map { (read_response($_, 15))[0] } @waiters;
     is_deeply(\@statuses, [200, 200, 200], 'the waiters are answered 200') or diag($n->error_log);
-    my $seen = fetches($idp->{log}, qr{^GET /slow/1/rsa\.json$});
+    my $seen = quiet_log_count($idp->{log}, qr{^GET /slow/1/rsa\.json$});
     ok($seen >= 1 && $seen <= 2, "one fetch, or one more after the first was abandoned ($seen)");
     is(status_of($n, '/t', bearer($rsa)), 200, 'the worker goes on: 200 from the cached keys');
     unlike($n->error_log, qr/key request "[^"]*" failed/, 'a client going away is no IdP failure');
@@ -342,7 +328,7 @@ subtest 'HTTP/2: the streams of one connection wait for one fetch' => sub {
 HTTP
     my @statuses = h2_statuses($n, $rsa, map { "/t?$_" } 1 .. 20);
     is_deeply(\@statuses, [(200) x 20], '20 streams on a cold worker: all 200') or diag($n->error_log);
-    is(fetches($idp->{log}, qr{^GET /slow/1/rsa\.json$}), 1, 'one fetch');
+    is(quiet_log_count($idp->{log}, qr{^GET /slow/1/rsa\.json$}), 1, 'one fetch');
     @statuses = h2_statuses($n, $rsa, map { "/big?$_" } 1 .. 5);
     is_deeply(\@statuses, [(500) x 5], 'a key set over the buffer: every stream 500');
     is_deeply([h2_statuses($n, $rsa, '/t')], [200], 'then: 200');
@@ -375,23 +361,23 @@ HTTP
     spit("$dir/$_.json", jwks_of('rsa', 'ec256')) for qw(rot flood off);
     my ($status, $head) = get($n, '/rot', bearer($es));
     is($status, 200, 'a token with the new kid: 200 after a refetch');
-    is(fetches($log, qr{^GET /rot\.json }), 2, 'exactly one refetch');
+    is(quiet_log_count($log, qr{^GET /rot\.json }), 2, 'exactly one refetch');
     is(status_of($n, '/rot', bearer($es)), 200, 'the new kid again: 200');
     is(status_of($n, '/rot', bearer($rsa)), 200, 'the old kid still: 200');
-    is(fetches($log, qr{^GET /rot\.json }), 2, 'no more fetches: the new keys are cached');
+    is(quiet_log_count($log, qr{^GET /rot\.json }), 2, 'no more fetches: the new keys are cached');
 
     my @random = map { jwt_sign(alg => 'HS256', kid => "random-$_-" . int(rand 1e9), claims => { exp => $exp }) } 1 .. 20;
     my @statuses = map { [get($n, '/flood', bearer($_))] } @random;
     is(scalar(grep { $_->[0] == 401 } @statuses), 20, 'a flood of 20 random kids: all 401');
     is(scalar(grep { jwt_status($_->[1]) eq 'no_key' } @statuses), 20, '$jwt_status no_key');
-    is(fetches($log, qr{^GET /flood\.json }), 2, 'the flood caused exactly one more fetch');
+    is(quiet_log_count($log, qr{^GET /flood\.json }), 2, 'the flood caused exactly one more fetch');
     is(status_of($n, '/flood', bearer($es)), 200,
         'the refetch the flood caused brought the rotated keys');
 
     ($status, $head) = get($n, '/off', bearer($es));
     is($status, 401, 'auth_jwt_key_refetch off: the new kid is refused');
     is(jwt_status($head), 'no_key', '$jwt_status no_key');
-    is(fetches($log, qr{^GET /off\.json }), 1, 'auth_jwt_key_refetch off: no refetch');
+    is(quiet_log_count($log, qr{^GET /off\.json }), 1, 'auth_jwt_key_refetch off: no refetch');
     unlike($n->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
     $n->stop;
 };
@@ -442,7 +428,7 @@ HTTP
         my $uri = quotemeta "/_idp/$path";
         # idp.py logs a request once it has answered (the slow one after nginx gave up).
         wait_fetches($idp->{log}, qr{^GET /\Q$path\E$}, 1, 5);
-        is(fetches($idp->{log}, qr{^GET /\Q$path\E$}), 1, "$name: one fetch");
+        is(quiet_log_count($idp->{log}, qr{^GET /\Q$path\E$}), 1, "$name: one fetch");
         my @errors = $n->error_log =~ /^(.*\[error\].*auth_jwt: key request "$uri" failed: .*)$/mg;
         is(scalar @errors, 1, "$name: exactly one error line for the failed fetch")
             or diag($n->error_log);
@@ -531,7 +517,7 @@ HTTP
     is(status_of($n, '/t', bearer($rsa)), 200, 'the next request: 200, no wait');
     is(wait_fetches($idp->{log}, $re, 2, 5), 2, 'the background fetch reached the IdP');
     is(status_of($n, '/t', bearer($rsa)), 200, "then: 200") for 1 .. 3;
-    is(fetches($idp->{log}, $re), 2, 'no further fetch: the refreshed keys are fresh');
+    is(quiet_log_count($idp->{log}, $re), 2, 'no further fetch: the refreshed keys are fresh');
     is(count_log($n, qr{key request "/_idp/slow/\Q$bg\E/rsa\.json": 1 keys loaded}), 2,
         'both fetches loaded the keys');
     unlike($n->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
@@ -618,7 +604,7 @@ HTTP
     like($n->error_log, qr/upstream SSL certificate verify error/, 'nginx says why');
     like($n->error_log, qr{\[error\].*key request "/_wrong/keys/rsa\.json" failed: the response status is 502},
         'the module names the key request');
-    is(fetches($idp->{log}, qr{^GET }), 1, 'nothing fetched over the untrusted connection');
+    is(quiet_log_count($idp->{log}, qr{^GET }), 1, 'nothing fetched over the untrusted connection');
     $n->stop;
 };
 
@@ -660,11 +646,11 @@ HTTP
     my ($status, $head, $body) = get($n, '/tea');
     is($status, 401, '#9: no token: 401');
     like($body, qr/Authorization Required/, '#1: the body says "Authorization Required"');
-    is(fetches("$dir/idp.log", qr{^GET /spec-keys }), 0, 'no fetch without a token');
+    is(quiet_log_count("$dir/idp.log", qr{^GET /spec-keys }), 0, 'no fetch without a token');
     is(status_of($n, '/tea', token => $rsa), 200, "#9: token in the \"token\" header: 200 ($_)") for 1 .. 3;
     is(status_of($n, '/tea', token => tamper($rsa)), 401, '#3: invalid token: 401');
     is(status_of($n, '/tea', bearer($rsa)), 401, 'a Bearer header is not the token= source: 401');
-    is(fetches("$dir/idp.log", qr{^GET /spec-keys }), 1, 'keyCache 1h: one fetch');
+    is(quiet_log_count("$dir/idp.log", qr{^GET /spec-keys }), 1, 'keyCache 1h: one fetch');
     unlike($n->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
     $n->stop;
 };
@@ -701,8 +687,8 @@ HTTP
         is($status, 500, "round $round: no key set for tenant c: 500");
         is(jwt_status($head), 'key_fetch_error', "round $round: key_fetch_error");
     }
-    is(fetches("$dir/idp.log", qr{^GET /tenants/a\.json }), 1, 'tenant a: one fetch');
-    is(fetches("$dir/idp.log", qr{^GET /tenants/b\.json }), 1, 'tenant b: one fetch');
+    is(quiet_log_count("$dir/idp.log", qr{^GET /tenants/a\.json }), 1, 'tenant a: one fetch');
+    is(quiet_log_count("$dir/idp.log", qr{^GET /tenants/b\.json }), 1, 'tenant b: one fetch');
     like($n->error_log, qr{key request "/_jwks/c\.json" failed: the response status is 404},
         'tenant c: the evaluated URI is named');
     $n->stop;
@@ -747,8 +733,8 @@ HTTP
     is(status_of($n, '/file', bearer($hs)), 200, "a level's key file replaces the inherited key request");
     is(status_of($n, '/file', bearer($rsa)), 401, '... the inherited keys do not apply there');
     my $log = "$dir/idp.log";
-    is(fetches($log, qr{^GET /rsa\.json }), 1, "one fetch for the server's key request");
-    is(fetches($log, qr{^GET /ed25519\.json }), 1, "one fetch for the location's key request");
+    is(quiet_log_count($log, qr{^GET /rsa\.json }), 1, "one fetch for the server's key request");
+    is(quiet_log_count($log, qr{^GET /ed25519\.json }), 1, "one fetch for the location's key request");
 
     # The POST arrives while the keys are not in hand yet: its body waits in the connection
     # until the fetch is done, then goes to the upstream. The fetch itself carries no body.

@@ -16,7 +16,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use JwtTest;
-use NginxRunner qw(slurp spit);
+use NginxRunner qw(slurp spit header_of quiet_log_count);
 use Test::Nginx::Socket ();
 
 my $exp = now() + 3600;
@@ -40,24 +40,8 @@ publish('broken.json', 'broken');
 
 sub bearer { (Authorization => "Bearer $_[0]") }
 
-sub header_of {
-    my ($head, $name) = @_;
-    return $head =~ /^\Q$name\E: ([^\r\n]*)\r?$/mi ? $1 : undef;
-}
-
-# Fetches of $file the IdP has logged, once its access log is quiet (nginx writes the line when
-# the response is done).
-sub fetches {
-    my ($file) = @_;
-    my $size = -1;
-    while (1) {
-        sleep 0.15;
-        my $now = -s $log // 0;
-        last if $now == $size;
-        $size = $now;
-    }
-    return scalar grep { m{^GET /\Q$file\E } } split /\n/, slurp($log);
-}
+# Fetches of $file the IdP has logged.
+sub fetches { my ($file) = @_; return quiet_log_count($log, qr{^GET /\Q$file\E }) }
 
 my $n = NginxRunner->new(http => <<"HTTP");
     log_format idp '\$request_method \$request_uri \$status';

@@ -202,17 +202,6 @@ subtest 'differential: explain gives the $jwt_status of nginx' => sub {
     }
 };
 
-# Whether the error log has grown by a line matching $re since it was $before bytes long
-# (polled for a few seconds: a loaded machine may be slow to schedule the worker).
-sub logged_since {
-    my ($before, $re) = @_;
-    for (1 .. 100) {
-        return 1 if substr($n->error_log, $before) =~ $re;
-        sleep 0.05;
-    }
-    return 0;
-}
-
 subtest 'differential: the reason is the line the module logs' => sub {
     # One request per reason, then its log line: "rejected token: <reason>".
     for my $name (qw(expired not_yet ES256_zero kid_rs_ec none crit dup_alg alg_lower two exp_string)) {
@@ -224,14 +213,14 @@ subtest 'differential: the reason is the line the module logs' => sub {
         my $reason = $json->{reason} // 'no reason given';
         # "expired 100 s ago" may be 101 s for one of the two clocks.
         (my $pattern = quotemeta $reason) =~ s/\\ \d+\\ s/\\ \\d+\\ s/g;
-        ok(logged_since($before, qr/$pattern/), "$name: \"$reason\" is in the error log")
+        ok($n->wait_for_log_since($before, qr/$pattern/, 5), "$name: \"$reason\" is in the error log")
             or diag("HTTP $code; log since the request:\n" . substr($n->error_log, $before));
     }
     spit("$work/token", $t{good_RS256});
     my $json = cli_json('explain', '--keys', $keyfile{broken}, '--token-file', "$work/token");
     my $before = length $n->error_log;
     nginx_status('/broken', $t{good_RS256});
-    ok(logged_since($before, qr/\Q$json->{reason}\E/), 'key_error: the same 500 log line')
+    ok($n->wait_for_log_since($before, qr/\Q$json->{reason}\E/, 5), 'key_error: the same 500 log line')
         or diag(substr($n->error_log, $before));
 };
 

@@ -32,16 +32,6 @@ sub status_of {
     return ($code, $word // '');
 }
 
-# Whether the error log of $n has grown by a line matching $re since it was $before bytes long.
-sub logged_since {
-    my ($n, $before, $re) = @_;
-    for (1 .. 100) {
-        return 1 if substr($n->error_log, $before) =~ $re;
-        sleep 0.05;
-    }
-    return 0;
-}
-
 # ---------------------------------------------------------------------------------------------
 subtest 'keys and tokens made by the tool are accepted, every JWE alg family' => sub {
     # [alg, keygen options, the encs of its tokens]
@@ -184,7 +174,7 @@ HTTP
         my $json = cli_json('explain', '--type', $type, '--keys', $keys, '--token-file', "$work/token");
         my $before = length $n->error_log;
         status_of($n, "/$type", $t{$name});
-        ok(logged_since($n, $before, qr/\Q$json->{reason}\E/), "$name: \"$json->{reason}\" is logged")
+        ok($n->wait_for_log_since($before, qr/\Q$json->{reason}\E/, 5), "$name: \"$json->{reason}\" is logged")
             or diag(substr($n->error_log, $before));
     }
     spit("$work/token", $t{"$good tag"});
@@ -279,7 +269,7 @@ HTTP
         my ($reason) = ($json->{reason} // '') =~ /is unusable: (.*)$/;
         $reason //= 'no reason';
         $reason =~ s/ \(the body is larger than .*\)$//;    # nginx: "too big subrequest response"
-        ok(logged_since($n, $before, qr/failed: \Q$reason\E/), "$name: nginx logs \"$reason\"")
+        ok($n->wait_for_log_since($before, qr/failed: \Q$reason\E/, 5), "$name: nginx logs \"$reason\"")
             or diag(substr($n->error_log, $before));
     }
 

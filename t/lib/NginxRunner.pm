@@ -11,9 +11,11 @@ package NginxRunner;
 #   my ($status, $head, $body) = $n->get('/t', Authorization => "Bearer $tok");
 #   my $status = $n->status('/t', Authorization => "Bearer $tok");
 #   $n->wait_for_status(401, 1.0, '/t', ...);  $n->wait_for_log(qr/.../, 1);  $n->error_log;
+#   my $size = length $n->error_log; ...; $n->wait_for_log_since($size, qr/.../, 5);
 #   my $new_worker = $n->reload;  $n->reload(http => $changed_block);
 #   $n->master_pid;  $n->worker_pids;  $n->dir;  $n->stop;
-#   use NginxRunner qw(slurp spit);
+#   use NginxRunner qw(slurp spit header_of quiet_log_count);
+#   header_of($head, 'WWW-Authenticate');  quiet_log_count($access_log, qr{^GET /keys });
 #
 # Under TEST_NGINX_USE_VALGRIND nginx runs with the valgrind prefix of Test::Nginx::Socket
 # (scripts/sanitize sets it), and the time limits of starting, reloading, stopping and of one
@@ -31,7 +33,7 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 use Test::Nginx::Socket ();
 
-our @EXPORT_OK = qw(slurp spit);
+our @EXPORT_OK = qw(slurp spit header_of quiet_log_count);
 
 # Valgrind runs nginx ~10-50 times slower.
 my $Slow = $ENV{TEST_NGINX_USE_VALGRIND} ? 10 : 1;
@@ -209,6 +211,18 @@ sub wait_for_log {
     }
 }
 
+# Waits up to $timeout seconds for a line matching $re among what error.log gained after its
+# first $before bytes.
+sub wait_for_log_since {
+    my ($self, $before, $re, $timeout) = @_;
+    my $deadline = time + $timeout;
+    while (1) {
+        return 1 if substr($self->error_log, $before) =~ $re;
+        return 0 if time > $deadline;
+        sleep 0.05;
+    }
+}
+
 # SIGQUIT (graceful: valgrind's leak report needs a normal exit), then SIGKILL to the master
 # and its workers: a killed master would leave its worker serving the port.
 sub stop {
@@ -233,6 +247,26 @@ sub _free_port {
     my $port = $s->sockport;
     close $s;
     return $port;
+}
+
+# The value of header $name (case-insensitive) in a response head, or undef.
+sub header_of {
+    my ($head, $name) = @_;
+    return $head =~ /^\Q$name\E: ([^\r\n]*)\r?$/mi ? $1 : undef;
+}
+
+# Lines of a log matching $re, once the log has been quiet for a moment: an identity provider
+# in a test (idp.py, or an nginx server's access log) writes its line only after its answer.
+sub quiet_log_count {
+    my ($log, $re) = @_;
+    my $size = -1;
+    while (1) {
+        sleep 0.15;
+        my $now = -s $log // 0;
+        last if $now == $size;
+        $size = $now;
+    }
+    return scalar grep { /$re/ } split /\n/, slurp($log);
 }
 
 sub slurp {
