@@ -174,7 +174,7 @@ fn publish(_log: Log) {
                 && built.files.iter().zip(&files).all(|(was, now)| Arc::ptr_eq(was, now))
         });
         if !current {
-            let document = observed.build(&zone, worker);
+            let document = observed.build(main, &zone, worker);
             observed.built = Some(Built { changes: observed.changes, files, document });
         }
         let document = observed.built.as_ref()?.document.render(ngx_time());
@@ -194,8 +194,7 @@ fn publish(_log: Log) {
 
 impl Observed {
     /// The status of every source in force, with its gauges set in the zone.
-    fn build(&mut self, zone: &Zone, worker: usize) -> WorkerDocument {
-        let Some(main) = self.main else { return WorkerDocument::new(worker, &[]) };
+    fn build(&mut self, main: &MainConf, zone: &Zone, worker: usize) -> WorkerDocument {
         let mut sources = Vec::with_capacity(main.key_files.len() + self.requests.len());
         for file in &main.key_files {
             let name = file.path().display().to_string();

@@ -4,8 +4,11 @@
 use std::fmt::Write;
 
 use super::alg::{alg_name, ALG_COUNT};
-use super::zone::{SourceEvent, SourceKind, Zone};
+use super::zone::{CacheUse, SourceEvent, SourceKind, Zone};
 use crate::JwtStatus;
+
+/// Which count of a label's cache use a family shows.
+type CacheCount = fn(CacheUse) -> u64;
 
 /// Every metric family the module exports (documentation and the dashboard test use it).
 pub const METRIC_NAMES: [&str; 10] = [
@@ -69,33 +72,28 @@ pub fn render(zone: &Zone, labels: &[LabelSlot], workers: &[usize]) -> String {
             }
         }
     }
-    family(
-        &mut out,
-        "auth_jwt_verify_cache_hits_total",
-        "counter",
-        "Tokens whose signature was found verified in the worker's cache.",
-    );
-    for label in labels {
-        let _ = writeln!(
-            out,
-            "auth_jwt_verify_cache_hits_total{{label=\"{}\"}} {}",
-            escape(label.name),
-            zone.cache(label.slot).hits
-        );
-    }
-    family(
-        &mut out,
-        "auth_jwt_verify_cache_misses_total",
-        "counter",
-        "Tokens looked up in the cache and verified in full.",
-    );
-    for label in labels {
-        let _ = writeln!(
-            out,
-            "auth_jwt_verify_cache_misses_total{{label=\"{}\"}} {}",
-            escape(label.name),
-            zone.cache(label.slot).misses
-        );
+    let cache_families: [(&str, &str, CacheCount); 2] = [
+        (
+            "auth_jwt_verify_cache_hits_total",
+            "Tokens whose signature was found verified in the worker's cache.",
+            |cache| cache.hits,
+        ),
+        (
+            "auth_jwt_verify_cache_misses_total",
+            "Tokens looked up in the cache and verified in full.",
+            |cache| cache.misses,
+        ),
+    ];
+    for (name, help, count) in cache_families {
+        family(&mut out, name, "counter", help);
+        for label in labels {
+            let _ = writeln!(
+                out,
+                "{name}{{label=\"{}\"}} {}",
+                escape(label.name),
+                count(zone.cache(label.slot))
+            );
+        }
     }
     let sources = zone.sources();
     let per_source = [
