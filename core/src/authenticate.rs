@@ -10,14 +10,13 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
-
+use crate::claims::TimeBounds;
 use crate::error::{escape, Part, Rejection};
 use crate::fields::TokenFields;
-use crate::json::{self, JsonError};
+use crate::json::{self, CheckedObject};
 use crate::jwe::{self, Jwe, JweError, JweLimits, Plaintext};
 use crate::jwk::KeySet;
-use crate::token::Jws;
+use crate::token::{json_rejection, Jws};
 use crate::verify::{verify_signature, verify_signature_any};
 use crate::Limits;
 
@@ -121,18 +120,18 @@ impl Verified<'_> {
     }
 }
 
-/// The claims, for the time checks.
+/// The times, for the cache to check on every hit.
 impl crate::cache::Authentic for Verified<'_> {
-    fn claims(&self) -> &Map<String, Value> {
+    fn time_bounds(&self) -> Result<TimeBounds, Rejection> {
         match &self.0 {
-            Authentic::Signed(jws) => jws.claims(),
-            Authentic::Decrypted(fields) => fields.claims(),
+            Authentic::Signed(jws) => jws.time_bounds(),
+            Authentic::Decrypted(fields) => fields.time_bounds(),
         }
     }
 }
 
 /// The check of a token's times (`exp`, `nbf`) that `authenticate` runs on its claims.
-pub(crate) type TimeCheck<'a> = &'a dyn Fn(&Map<String, Value>) -> Result<(), Rejection>;
+pub(crate) type TimeCheck<'a> = &'a dyn Fn(TimeBounds) -> Result<(), Rejection>;
 
 /// Checks that `parsed` is authentic with the union of `sets` (`None`: no key directive
 /// applies; a signed token is then not verified, an encrypted one cannot be decrypted), and
@@ -150,7 +149,7 @@ pub(crate) fn authenticate<'t>(
 ) -> Result<Verified<'t>, Rejection> {
     match parsed {
         Parsed::Signed(jws) => {
-            times(jws.claims())?;
+            times(jws.time_bounds()?)?;
             verify_jws(&jws, sets)?;
             Ok(Verified(Authentic::Signed(jws)))
         }
@@ -162,9 +161,10 @@ pub(crate) fn authenticate<'t>(
             let fields = if plaintext.is_nested() {
                 enclosed_jws(plaintext, sets, limits, times)?
             } else {
-                let claims = claims_of(plaintext.bytes(), limits)?;
-                times(&claims)?;
-                TokenFields::new(jwe.into_header(), claims)
+                let (claims, bounds) = claims_of(plaintext.into_bytes(), limits)?;
+                times(bounds.clone()?)?;
+                let header = CheckedObject::from_values(jwe.into_header());
+                TokenFields::from_checked(header, claims, bounds)
             };
             Ok(Verified(Authentic::Decrypted(fields)))
         }
@@ -197,15 +197,15 @@ fn no_key(jwe: &Jwe<'_>) -> JweError {
     JweError::NoKey { kid: jwe.kid().map(escape), alg: jwe.algorithm() }
 }
 
-/// The claims set of an encrypted token: the strict JSON rules of a JWS payload.
-fn claims_of(bytes: &[u8], limits: &Limits) -> Result<Map<String, Value>, Rejection> {
-    let part = Part::Payload;
-    json::parse_object(bytes, limits.max_json_depth).map_err(|e| match e {
-        JsonError::Syntax(detail) => Rejection::Json { part, detail },
-        JsonError::NotObject => Rejection::NotObject(part),
-        JsonError::DuplicateMember => Rejection::DuplicateMember(part),
-        JsonError::TooDeep(limit) => Rejection::TooDeep { part, limit },
-    })
+/// The claims set of an encrypted token, checked by the strict JSON rules of a JWS payload,
+/// and its times.
+type Claims = (CheckedObject, Result<TimeBounds, Rejection>);
+
+fn claims_of(bytes: Vec<u8>, limits: &Limits) -> Result<Claims, Rejection> {
+    let [exp, nbf] = json::scan_object(&bytes, limits.max_json_depth, ["exp", "nbf"])
+        .map_err(|e| json_rejection(Part::Payload, e))?;
+    let bounds = TimeBounds::from_members(exp.as_ref(), nbf.as_ref());
+    Ok((CheckedObject::from_checked_json(bytes), bounds))
 }
 
 /// The fields of the JWS a nested token encloses, verified exactly as a signed token is.
@@ -216,7 +216,7 @@ fn enclosed_jws(
     times: TimeCheck,
 ) -> Result<TokenFields, Rejection> {
     let jws = Jws::parse(plaintext.bytes(), limits)?;
-    times(jws.claims())?;
+    times(jws.time_bounds()?)?;
     verify_jws(&jws, Some(sets))?;
     let fields = jws.into_fields();
     // A JWS that parsed is base64url and dots, so ASCII: the lossy branch is never taken.

@@ -45,6 +45,33 @@ const DECODE: [u8; 256] = {
     table
 };
 
+/// The sextet of a character at position `i` of a 4-character group, already shifted into
+/// place in the group's 24 bits; [`BAD`] for a character outside the alphabet. One lookup and
+/// one OR a character, with no shift.
+const SHIFTED: [[u32; 256]; 4] = {
+    let mut tables = [[BAD; 256]; 4];
+    let mut b = 0;
+    while b < 256 {
+        if DECODE[b] != INVALID {
+            let v = DECODE[b] as u32;
+            tables[0][b] = v << 18;
+            tables[1][b] = v << 12;
+            tables[2][b] = v << 6;
+            tables[3][b] = v;
+        }
+        b += 1;
+    }
+    tables
+};
+
+/// Set in [`SHIFTED`] for bytes outside the alphabet: above the 24 bits of a group.
+const BAD: u32 = 1 << 31;
+
+/// The 24 bits of 4 characters, with [`BAD`] set if one of them is not in the alphabet.
+fn group(chars: &[u8]) -> u32 {
+    chars.iter().zip(&SHIFTED).fold(0, |acc, (&b, table)| acc | table[usize::from(b)])
+}
+
 fn sextet(b: u8) -> Result<u32, Base64Error> {
     match DECODE[usize::from(b)] {
         INVALID => Err(match b {
@@ -60,11 +87,27 @@ fn sextet(b: u8) -> Result<u32, Base64Error> {
 /// Decodes canonical, unpadded base64url. The empty string decodes to no bytes; callers that
 /// need content check for emptiness themselves.
 pub(crate) fn decode(input: &[u8]) -> Result<Vec<u8>, Base64Error> {
-    // A character is diagnosed before the length: "padding is not allowed" says more about
-    // "YQ==" than "invalid length" would. The check is one branch-free pass (every request
-    // decodes three parts): valid sextets are below 64, `INVALID` has the top bits set. Only a
-    // bad input is scanned again, for the first bad character and what is wrong with it.
-    if input.iter().fold(0, |seen, &b| seen | DECODE[usize::from(b)]) & 0xc0 != 0 {
+    // One pass: every 8 characters become 6 bytes while the groups are OR-ed together into
+    // `seen`, whose `BAD` bit tells whether a character was outside the alphabet. A character
+    // is diagnosed before the length, as "padding is not allowed" says more about "YQ==" than
+    // "invalid length" would; only a bad input is scanned again, for the first bad character.
+    let mut seen = 0;
+    // Room for the 1 or 2 bytes of a partial last chunk too, so they never reallocate.
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let mut octets = input.chunks_exact(8);
+    for chunk in &mut octets {
+        let (high, low) = (group(&chunk[..4]), group(&chunk[4..]));
+        seen |= high | low;
+        let bits = (u64::from(high) << 24) | u64::from(low);
+        out.extend_from_slice(&bits.to_be_bytes()[2..]);
+    }
+    let rest = octets.remainder();
+    let (quad, tail) = rest.split_at(if rest.len() >= 4 { 4 } else { 0 });
+    let quad = group(quad);
+    // The tail's characters as the first ones of a group: 12 or 18 bits at the top.
+    let tail_bits = group(tail);
+    seen |= quad | tail_bits;
+    if seen & BAD != 0 {
         let first_bad = input.iter().find_map(|&b| sextet(b).err());
         return Err(first_bad.unwrap_or(Base64Error::InvalidCharacter));
     }
@@ -72,37 +115,24 @@ pub(crate) fn decode(input: &[u8]) -> Result<Vec<u8>, Base64Error> {
     if input.len() % 4 == 1 {
         return Err(Base64Error::Length);
     }
-
-    // Every byte is in the alphabet from here on. The output is sized once and filled in
-    // place, 3 bytes per 4 characters, with no capacity check per chunk.
-    let value = |acc: u32, &b: &u8| (acc << 6) | u32::from(DECODE[usize::from(b)]);
-    let full = input.len() / 4;
-    // Room for the 1 or 2 bytes of a partial last chunk too, so they never reallocate.
-    let mut out = Vec::with_capacity(full * 3 + 2);
-    out.resize(full * 3, 0);
-    let mut chunks = input.chunks_exact(4);
-    for (chunk, bytes) in (&mut chunks).zip(out.chunks_exact_mut(3)) {
-        let acc = chunk.iter().fold(0, value);
-        bytes.copy_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+    if rest.len() >= 4 {
+        out.extend_from_slice(&quad.to_be_bytes()[1..]);
     }
-
-    let rest = chunks.remainder();
-    let acc = rest.iter().fold(0, value);
-    match rest.len() {
+    match tail.len() {
         0 => {}
         // 12 bits: one byte plus 4 bits that must be zero.
         2 => {
-            if acc & 0x0f != 0 {
+            if tail_bits & 0x00_00_f0_00 != 0 {
                 return Err(Base64Error::TrailingBits);
             }
-            out.push((acc >> 4) as u8);
+            out.push((tail_bits >> 16) as u8);
         }
         // 18 bits: two bytes plus 2 bits that must be zero.
         3 => {
-            if acc & 0x03 != 0 {
+            if tail_bits & 0x00_00_00_c0 != 0 {
                 return Err(Base64Error::TrailingBits);
             }
-            out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]);
+            out.extend_from_slice(&[(tail_bits >> 16) as u8, (tail_bits >> 8) as u8]);
         }
         _ => return Err(Base64Error::Length),
     }
@@ -191,6 +221,20 @@ mod tests {
         for len in 0..data.len() {
             let encoded = reference_encode(&data[..len]);
             assert_eq!(decode(encoded.as_bytes()).unwrap(), &data[..len]);
+        }
+    }
+
+    #[test]
+    fn a_bad_character_is_found_wherever_it_is() {
+        // Long enough for the 8-character chunks, the 4-character chunk and the tail.
+        for len in [2, 3, 6, 7, 10, 11, 14, 15, 18] {
+            for at in 0..len {
+                let mut input = vec![b'A'; len];
+                input[at] = b'*';
+                assert_eq!(decode(&input), Err(Base64Error::InvalidCharacter), "{len} {at}");
+                input[at] = b'=';
+                assert_eq!(decode(&input), Err(Base64Error::Padding), "{len} {at}");
+            }
         }
     }
 

@@ -34,10 +34,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
-use serde_json::{Map, Value};
-
 use crate::authenticate::TokenType;
-use crate::claims::{check_time, TimeBounds};
+use crate::claims::TimeBounds;
 use crate::error::Rejection;
 use crate::jwk::KeySet;
 use crate::token::Jws;
@@ -106,12 +104,12 @@ pub(crate) struct Scope {
 
 /// A token found authentic by a full check: its claims give the times every hit checks.
 pub(crate) trait Authentic {
-    fn claims(&self) -> &Map<String, Value>;
+    fn time_bounds(&self) -> Result<TimeBounds, Rejection>;
 }
 
 impl Authentic for Jws<'_> {
-    fn claims(&self) -> &Map<String, Value> {
-        Jws::claims(self)
+    fn time_bounds(&self) -> Result<TimeBounds, Rejection> {
+        Jws::time_bounds(self)
     }
 }
 
@@ -277,7 +275,7 @@ impl<V: Clone> VerifiedCache<V> {
         // neither verified nor cached.
         let authenticate = || {
             let jws = Jws::parse(token, limits)?;
-            check_time(jws.claims(), now, leeway_secs)?;
+            jws.check_time(now, leeway_secs)?;
             verify_signature(&jws, Some(keys))?;
             Ok(jws)
         };
@@ -306,7 +304,7 @@ impl<V: Clone> VerifiedCache<V> {
             Err(miss) => miss,
         };
         let authentic = authenticate()?;
-        let bounds = TimeBounds::from_claims(authentic.claims())?;
+        let bounds = authentic.time_bounds()?;
         let value = keep(authentic);
         self.insert(miss, token, scope, bounds, value.clone());
         Ok(value)
@@ -671,7 +669,7 @@ mod tests {
             Scope { generation: 1, limits: Limits::default(), token_type: TokenType::Signed };
         let tail = [b'x'; HASHED_TAIL_BYTES];
         let (a, b) = ([b"a.".as_slice(), &tail].concat(), [b"b.".as_slice(), &tail].concat());
-        let no_times = TimeBounds::from_claims(&Map::new()).unwrap();
+        let no_times = TimeBounds::default();
         let Err(miss) = cache.lookup(&a, scope) else { panic!("empty cache hit") };
         cache.insert(miss, &a, scope, no_times, 1);
         assert!(cache.lookup(&b, scope).is_err(), "another token found the entry");

@@ -1,9 +1,10 @@
 //! Time claims: `exp` and `nbf` (RFC 7519 §4.1.4, §4.1.5), the only claims NGINX Plus checks by
 //! itself.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 use crate::error::Rejection;
+use crate::json::Member;
 
 /// 2^53: the largest integer every JSON implementation represents exactly. Larger "times" are
 /// not times (2^53 seconds is 285 million years) and are refused rather than guessed at.
@@ -37,8 +38,26 @@ impl TimeBounds {
     /// Reads and type-checks both claims (before either is compared, so a malformed token is
     /// always reported as malformed, whatever the clock says).
     pub fn from_claims(claims: &Map<String, Value>) -> Result<TimeBounds, Rejection> {
-        let exp = timestamp(claims, "exp", f64::floor)?;
-        let nbf = timestamp(claims, "nbf", f64::ceil)?;
+        let claimed = |name| match claims.get(name) {
+            None => Claimed::Absent,
+            Some(Value::Number(n)) => Claimed::Number(n),
+            Some(_) => Claimed::NotNumber,
+        };
+        TimeBounds::from_claimed(claimed("exp"), claimed("nbf"))
+    }
+
+    /// [`TimeBounds::from_claims`] from the `exp` and `nbf` members found by a scan of the
+    /// claims (`json::scan_object`).
+    pub(crate) fn from_members(
+        exp: Option<&Member<'_>>,
+        nbf: Option<&Member<'_>>,
+    ) -> Result<TimeBounds, Rejection> {
+        TimeBounds::from_claimed(Claimed::of_member(exp), Claimed::of_member(nbf))
+    }
+
+    fn from_claimed(exp: Claimed<'_>, nbf: Claimed<'_>) -> Result<TimeBounds, Rejection> {
+        let exp = timestamp(exp, "exp", f64::floor)?;
+        let nbf = timestamp(nbf, "nbf", f64::ceil)?;
         Ok(TimeBounds { exp, nbf })
     }
 
@@ -63,14 +82,35 @@ impl TimeBounds {
     }
 }
 
+/// What a token says of one time claim.
+#[derive(Clone, Copy)]
+enum Claimed<'a> {
+    Absent,
+    Number(&'a Number),
+    NotNumber,
+}
+
+impl<'a> Claimed<'a> {
+    fn of_member(member: Option<&'a Member<'_>>) -> Claimed<'a> {
+        match member {
+            None => Claimed::Absent,
+            Some(Member::Number(n)) => Claimed::Number(n),
+            Some(_) => Claimed::NotNumber,
+        }
+    }
+}
+
 /// A NumericDate claim as whole seconds, `round` deciding the direction for fractions.
 fn timestamp(
-    claims: &Map<String, Value>,
+    claimed: Claimed<'_>,
     name: &'static str,
     round: fn(f64) -> f64,
 ) -> Result<Option<i64>, Rejection> {
-    let Some(value) = claims.get(name) else { return Ok(None) };
-    let Value::Number(n) = value else { return Err(Rejection::ClaimNotNumber(name)) };
+    let n = match claimed {
+        Claimed::Absent => return Ok(None),
+        Claimed::Number(n) => n,
+        Claimed::NotNumber => return Err(Rejection::ClaimNotNumber(name)),
+    };
     let out_of_range = Rejection::ClaimOutOfRange(name);
     if let Some(secs) = n.as_u64() {
         return match i64::try_from(secs) {

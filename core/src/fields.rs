@@ -21,20 +21,47 @@
 
 use serde_json::{Map, Value};
 
+use crate::claims::TimeBounds;
+use crate::json::CheckedObject;
+use crate::Rejection;
+
 /// The decoded parts of a token that variables are taken from. Owned, so it can outlive the
-/// buffer the token came in.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// buffer the token came in. The header and claims are parsed into values on first use.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TokenFields {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    header: CheckedObject,
+    claims: CheckedObject,
+    /// `exp` and `nbf`, read when the token was checked: a verdict reused later checks them
+    /// again without parsing the claims.
+    times: Result<TimeBounds, Rejection>,
     /// For a nested token, the enclosed JWS in compact form: what `$jwt_payload` shows.
     enclosed_token: Option<String>,
+}
+
+impl Default for TokenFields {
+    fn default() -> Self {
+        TokenFields::new(Map::new(), Map::new())
+    }
 }
 
 impl TokenFields {
     #[must_use]
     pub fn new(header: Map<String, Value>, claims: Map<String, Value>) -> Self {
-        TokenFields { header, claims, enclosed_token: None }
+        let times = TimeBounds::from_claims(&claims);
+        TokenFields {
+            header: CheckedObject::from_values(header),
+            claims: CheckedObject::from_values(claims),
+            times,
+            enclosed_token: None,
+        }
+    }
+
+    pub(crate) fn from_checked(
+        header: CheckedObject,
+        claims: CheckedObject,
+        times: Result<TimeBounds, Rejection>,
+    ) -> Self {
+        TokenFields { header, claims, times, enclosed_token: None }
     }
 
     /// The fields of a nested token, whose `$jwt_payload` is the enclosed JWS `token`
@@ -45,17 +72,16 @@ impl TokenFields {
         self
     }
 
-    pub(crate) fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+    pub(crate) fn time_bounds(&self) -> Result<TimeBounds, Rejection> {
+        self.times.clone()
     }
 
     /// Releases spare capacity, for fields kept beyond one request (the verified-signature
-    /// cache keeps them with each entry; parsing sizes maps for the common case, not exactly).
+    /// cache keeps them with each entry; decoding sizes buffers for the common case, not
+    /// exactly).
     pub fn shrink_to_fit(&mut self) {
-        // serde_json's Map has no shrink_to_fit; collecting moves the members (no string is
-        // copied) into a map sized by the iterator's exact length.
-        self.header = std::mem::take(&mut self.header).into_iter().collect();
-        self.claims = std::mem::take(&mut self.claims).into_iter().collect();
+        self.header.shrink_to_fit();
+        self.claims.shrink_to_fit();
         if let Some(token) = &mut self.enclosed_token {
             token.shrink_to_fit();
         }
@@ -64,33 +90,33 @@ impl TokenFields {
     /// The rendered JOSE header member at `path` (see [`lookup`] and [`render`]).
     #[must_use]
     pub fn header<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {
-        lookup(&self.header, path).and_then(render)
+        lookup(self.header.values(), path).and_then(render)
     }
 
     /// The JOSE header member `name` when it is a string, without a copy. A linear scan: a
     /// header has a handful of members, and comparing their names is cheaper than hashing one.
     #[must_use]
     pub fn header_str(&self, name: &str) -> Option<&str> {
-        self.header.iter().find(|(member, _)| *member == name)?.1.as_str()
+        self.header.values().iter().find(|(member, _)| *member == name)?.1.as_str()
     }
 
     /// The rendered claim at `path` (see [`lookup`] and [`render`]).
     #[must_use]
     pub fn claim<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {
-        lookup(&self.claims, path).and_then(render)
+        lookup(self.claims.values(), path).and_then(render)
     }
 
     /// Whether the claim at `path` is JSON `false`: its variable shows `false`, and
     /// `auth_jwt_require` on that variable must refuse (see [`require_refusal`]).
     #[must_use]
     pub fn claim_is_false<S: AsRef<str>>(&self, path: &[S]) -> bool {
-        matches!(lookup(&self.claims, path), Some(Value::Bool(false)))
+        matches!(lookup(self.claims.values(), path), Some(Value::Bool(false)))
     }
 
     /// `exp` and `nbf` against `now` with `leeway_secs`, as validation checks them: for a
     /// verdict that is reused (the same token in the same request after an internal redirect).
-    pub fn check_time(&self, now: i64, leeway_secs: u64) -> Result<(), crate::Rejection> {
-        crate::claims::check_time(&self.claims, now, leeway_secs)
+    pub fn check_time(&self, now: i64, leeway_secs: u64) -> Result<(), Rejection> {
+        self.time_bounds()?.check(now, leeway_secs)
     }
 
     /// `$jwt_payload`: the whole claims set as compact JSON, members in token order; for a
@@ -101,7 +127,7 @@ impl TokenFields {
             return token.clone();
         }
         // Serializing a map of strings and JSON values cannot fail.
-        escape_del(serde_json::to_string(&self.claims).unwrap_or_default())
+        escape_del(serde_json::to_string(self.claims.values()).unwrap_or_default())
     }
 }
 

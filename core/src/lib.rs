@@ -98,7 +98,7 @@ pub fn validate<'a>(
     limits: &Limits,
 ) -> Result<Jws<'a>, Rejection> {
     let jws = Jws::parse(token, limits)?;
-    check_time(jws.claims(), now, leeway_secs)?;
+    jws.check_time(now, leeway_secs)?;
     verify_signature(&jws, keys)?;
     Ok(jws)
 }

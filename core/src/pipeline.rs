@@ -24,10 +24,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::authenticate::{authenticate, parse, TokenType, Verified};
-use serde_json::{Map, Value};
-
 use crate::cache::{Scope, VerifiedCache};
-use crate::claims::check_time;
+use crate::claims::TimeBounds;
 use crate::error::{escape_name, Rejection};
 use crate::jwk::KeySet;
 use crate::status::JwtStatus;
@@ -181,7 +179,7 @@ impl<'c, V: Clone> Validator<'c, V> {
         if let (Some([SourceKeys::Ready(keys)]), Some(cache)) = (sources, self.cache.as_mut()) {
             let scope = Scope { generation: keys.generation(), limits, token_type };
             let sets = [&**keys];
-            let times = |claims: &Map<String, Value>| check_time(claims, now, leeway_secs);
+            let times = |bounds: TimeBounds| bounds.check(now, leeway_secs);
             let full =
                 || authenticate(parse(token, &limits, token_type)?, Some(&sets), &limits, &times);
             return match cache.validate_in(token, scope, (now, leeway_secs), full, keep) {
@@ -216,7 +214,7 @@ impl<'c, V: Clone> Validator<'c, V> {
             }
         };
         // Times third, before any signature is verified (see `authenticate`).
-        let times = |claims: &Map<String, Value>| check_time(claims, now, leeway_secs);
+        let times = |bounds: TimeBounds| bounds.check(now, leeway_secs);
         match authenticate(parsed, sets, &limits, &times) {
             Ok(verified) => Verdict::Valid(keep(verified)),
             Err(rejection) => Verdict::Rejected(rejection),

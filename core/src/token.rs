@@ -1,29 +1,46 @@
 //! The compact JWS serialization (RFC 7515 §7.1) of a JWT, and the Bearer scheme that usually
 //! carries it (RFC 6750 §2.1).
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
 use crate::base64url;
+use crate::claims::TimeBounds;
 use crate::error::{escape, Part, Rejection};
 use crate::fields::TokenFields;
-use crate::json::{self, JsonError};
+use crate::json::{self, CheckedObject, JsonError, Member};
 use crate::Limits;
 
 /// A token whose structure has been checked but whose signature may not yet be.
 ///
 /// Holding a `Jws` proves only that the token is well formed and names a supported algorithm;
-/// [`crate::verify_signature`] and [`crate::check_time`] decide whether to trust it.
+/// [`crate::verify_signature`] and [`crate::check_time`] decide whether to trust it. The header
+/// and claims are checked by the JSON rules without being built; the members the verdict
+/// needs are read on the way, the rest when something asks for them.
 pub struct Jws<'a> {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    header: CheckedObject,
+    claims: CheckedObject,
     alg: Algorithm,
+    kid: Kid,
+    /// `exp` and `nbf`, or why they are not times: reported when the times are checked, after
+    /// the keys, as when the claims were read then.
+    times: Result<TimeBounds, Rejection>,
     /// `BASE64URL(header) '.' BASE64URL(payload)`, exactly as received: the signature covers
     /// these bytes, not a re-encoding of the parsed JSON.
     signing_input: &'a [u8],
     signature: Vec<u8>,
+}
+
+/// The header's `kid`: usually a span of the decoded header, unescaped on its own when the
+/// token spelled it with escapes.
+enum Kid {
+    Absent,
+    InHeader(Range<usize>),
+    Unescaped(Box<str>),
 }
 
 impl<'a> Jws<'a> {
@@ -63,16 +80,28 @@ impl<'a> Jws<'a> {
             }
         }
 
-        let header = decode_object(Part::Header, header_b64, limits)?;
-        let alg = check_header(&header)?;
-        let claims = decode_object(Part::Payload, payload_b64, limits)?;
+        let header = decode(Part::Header, header_b64)?;
+        let [alg, kid, crit] = scan(Part::Header, &header, limits, ["alg", "kid", "crit"])?;
+        let alg = check_header(alg.as_ref(), kid.as_ref(), crit.is_some())?;
+        let kid = Kid::of(kid, &header);
+        let claims = decode(Part::Payload, payload_b64)?;
+        let [exp, nbf] = scan(Part::Payload, &claims, limits, ["exp", "nbf"])?;
+        let times = TimeBounds::from_members(exp.as_ref(), nbf.as_ref());
         let signature = base64url::decode(signature_b64)
             .map_err(|e| Rejection::Base64 { part: Part::Signature, reason: e.reason() })?;
 
         // Both parts and the dot between them.
         let signing_input = &token[..second];
 
-        Ok(Jws { header, claims, alg, signing_input, signature })
+        Ok(Jws {
+            header: CheckedObject::from_checked_json(header),
+            claims: CheckedObject::from_checked_json(claims),
+            alg,
+            kid,
+            times,
+            signing_input,
+            signature,
+        })
     }
 
     /// The algorithm named by the header.
@@ -84,26 +113,40 @@ impl<'a> Jws<'a> {
     /// The header's `kid`, if it has one.
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
-        // `check_header` made sure that a `kid` member is a string.
-        self.header.get("kid").and_then(Value::as_str)
+        match &self.kid {
+            Kid::Absent => None,
+            // The span is a whole JSON string without escapes, so UTF-8 on its own.
+            Kid::InHeader(span) => std::str::from_utf8(self.header.json().get(span.clone())?).ok(),
+            Kid::Unescaped(kid) => Some(kid),
+        }
     }
 
-    /// The JOSE header.
+    /// The JOSE header (parsed into values on the first call).
     #[must_use]
     pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+        self.header.values()
     }
 
-    /// The JWT claims set (the payload).
+    /// The JWT claims set, the payload (parsed into values on the first call).
     #[must_use]
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        self.claims.values()
+    }
+
+    /// Checks `exp` and `nbf` against `now` (unix seconds) with `leeway_secs` of skew either
+    /// way; see [`crate::check_time`].
+    pub fn check_time(&self, now: i64, leeway_secs: u64) -> Result<(), Rejection> {
+        self.time_bounds()?.check(now, leeway_secs)
+    }
+
+    pub(crate) fn time_bounds(&self) -> Result<TimeBounds, Rejection> {
+        self.times.clone()
     }
 
     /// The header and claims, owned, for use as variables once the token has been judged.
     #[must_use]
     pub fn into_fields(self) -> TokenFields {
-        TokenFields::new(self.header, self.claims)
+        TokenFields::from_checked(self.header, self.claims, self.times)
     }
 
     pub(crate) fn signing_input(&self) -> &[u8] {
@@ -112,6 +155,21 @@ impl<'a> Jws<'a> {
 
     pub(crate) fn signature(&self) -> &[u8] {
         &self.signature
+    }
+}
+
+impl Kid {
+    /// Where `member` (the header's `kid`, known to be a string or absent) is in `header`.
+    fn of(member: Option<Member<'_>>, header: &[u8]) -> Kid {
+        match member {
+            Some(Member::Str(Cow::Borrowed(kid))) => {
+                // A borrowed string lies inside the text it was read from.
+                let start = (kid.as_ptr() as usize).wrapping_sub(header.as_ptr() as usize);
+                Kid::InHeader(start..start + kid.len())
+            }
+            Some(Member::Str(Cow::Owned(kid))) => Kid::Unescaped(kid.into_boxed_str()),
+            Some(_) | None => Kid::Absent,
+        }
     }
 }
 
@@ -125,36 +183,52 @@ impl fmt::Debug for Jws<'_> {
     }
 }
 
-fn decode_object(part: Part, b64: &[u8], limits: &Limits) -> Result<Map<String, Value>, Rejection> {
-    let bytes =
-        base64url::decode(b64).map_err(|e| Rejection::Base64 { part, reason: e.reason() })?;
-    json::parse_object(&bytes, limits.max_json_depth).map_err(|e| match e {
+fn decode(part: Part, b64: &[u8]) -> Result<Vec<u8>, Rejection> {
+    base64url::decode(b64).map_err(|e| Rejection::Base64 { part, reason: e.reason() })
+}
+
+/// Checks a decoded part by the JSON rules of a token and returns the members named.
+fn scan<'j, const N: usize>(
+    part: Part,
+    json: &'j [u8],
+    limits: &Limits,
+    names: [&str; N],
+) -> Result<[Option<Member<'j>>; N], Rejection> {
+    json::scan_object(json, limits.max_json_depth, names).map_err(|e| json_rejection(part, e))
+}
+
+pub(crate) fn json_rejection(part: Part, error: JsonError) -> Rejection {
+    match error {
         JsonError::Syntax(detail) => Rejection::Json { part, detail },
         JsonError::NotObject => Rejection::NotObject(part),
         JsonError::DuplicateMember => Rejection::DuplicateMember(part),
         JsonError::TooDeep(limit) => Rejection::TooDeep { part, limit },
-    })
+    }
 }
 
 /// Checks the JOSE header members we act on. `jku`, `x5u`, `x5c` and `jwk` are ignored on
 /// purpose: trusting a key named or embedded by the token itself would let anyone sign.
-fn check_header(header: &Map<String, Value>) -> Result<Algorithm, Rejection> {
-    let alg = match header.get("alg") {
+fn check_header(
+    alg: Option<&Member<'_>>,
+    kid: Option<&Member<'_>>,
+    has_crit: bool,
+) -> Result<Algorithm, Rejection> {
+    let alg = match alg {
         None => return Err(Rejection::MissingAlg),
-        Some(Value::String(name)) if is_none_alg(name) => {
+        Some(Member::Str(name)) if is_none_alg(name) => {
             return Err(Rejection::AlgNone { alg: escape(name) })
         }
-        Some(Value::String(name)) => Algorithm::from_name(name)
+        Some(Member::Str(name)) => Algorithm::from_name(name)
             .ok_or_else(|| Rejection::UnsupportedAlg { alg: escape(name) })?,
         Some(_) => return Err(Rejection::AlgNotString),
     };
     // RFC 7515 §4.1.11: a recipient that does not understand a listed extension must refuse
     // the token, and we understand none (not even `b64`, RFC 7797).
-    if header.contains_key("crit") {
+    if has_crit {
         return Err(Rejection::Crit);
     }
-    match header.get("kid") {
-        None | Some(Value::String(_)) => Ok(alg),
+    match kid {
+        None | Some(Member::Str(_)) => Ok(alg),
         Some(_) => Err(Rejection::KidNotString),
     }
 }
@@ -167,14 +241,14 @@ fn is_none_alg(name: &str) -> bool {
 /// The refusal of a token with an empty signature: [`Rejection::AlgNone`] when its header is
 /// well formed and says `alg: none`, else the empty part.
 fn unsigned_rejection(header_b64: &[u8], limits: &Limits) -> Rejection {
-    match decode_object(Part::Header, header_b64, limits) {
-        Ok(header) => match header.get("alg") {
-            Some(Value::String(name)) if is_none_alg(name) => {
-                Rejection::AlgNone { alg: escape(name) }
-            }
-            _ => Rejection::EmptyPart(Part::Signature),
-        },
-        Err(_) => Rejection::EmptyPart(Part::Signature),
+    let Ok(header) = decode(Part::Header, header_b64) else {
+        return Rejection::EmptyPart(Part::Signature);
+    };
+    match scan(Part::Header, &header, limits, ["alg"]) {
+        Ok([Some(Member::Str(name))]) if is_none_alg(&name) => {
+            Rejection::AlgNone { alg: escape(&name) }
+        }
+        _ => Rejection::EmptyPart(Part::Signature),
     }
 }
 

@@ -44,6 +44,13 @@ impl KeyParams {
     }
 }
 
+/// The header member `name`. A linear scan, not the map's hashed lookup: a header has a handful
+/// of members, comparing a few short names costs less than one SipHash of the name, and the
+/// header is read a dozen times per token.
+pub(crate) fn member<'h>(header: &'h Map<String, Value>, name: &str) -> Option<&'h Value> {
+    header.iter().find(|(member, _)| member.as_str() == name).map(|(_, value)| value)
+}
+
 /// Reads the members `alg` needs. `max_pbes2_count` is [`super::JweLimits::max_pbes2_count`].
 pub(crate) fn key_params(
     header: &Map<String, Value>,
@@ -55,7 +62,7 @@ pub(crate) fn key_params(
             Ok(KeyParams::None)
         }
         KeyAlgorithm::EcdhEs | KeyAlgorithm::EcdhEsKw(_) => {
-            let epk = match header.get("epk") {
+            let epk = match member(header, "epk") {
                 None => return Err(JweError::Missing("epk")),
                 Some(Value::Object(epk)) => ephemeral_key(epk)?,
                 Some(_) => {
@@ -76,7 +83,7 @@ pub(crate) fn key_params(
             if salt.len() < MIN_SALT_BYTES {
                 return Err(JweError::Pbes2SaltTooShort(salt.len()));
             }
-            let count = match header.get("p2c") {
+            let count = match member(header, "p2c") {
                 None => return Err(JweError::Missing("p2c")),
                 Some(Value::Number(n)) => n
                     .as_u64()
@@ -102,7 +109,7 @@ fn string<'h>(
     header: &'h Map<String, Value>,
     member: &'static str,
 ) -> Result<Option<&'h str>, JweError> {
-    match header.get(member) {
+    match self::member(header, member) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(JweError::WrongType { member, expected: "a string" }),
@@ -133,7 +140,7 @@ fn required_bytes(
     member: &'static str,
     limit: usize,
 ) -> Result<Vec<u8>, JweError> {
-    if !header.contains_key(member) {
+    if self::member(header, member).is_none() {
         return Err(JweError::Missing(member));
     }
     optional_bytes(header, member, limit)

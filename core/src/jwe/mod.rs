@@ -182,7 +182,7 @@ impl<'a> Jwe<'a> {
     /// The header's `kid`, if it has one.
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
-        self.header.get("kid").and_then(Value::as_str)
+        header::member(&self.header, "kid").and_then(Value::as_str)
     }
 
     /// The JOSE header (for `$jwt_header_*`).
@@ -201,7 +201,7 @@ impl<'a> Jwe<'a> {
     /// compare case-insensitively and may carry the `application/` prefix).
     #[must_use]
     pub fn is_nested(&self) -> bool {
-        self.header.get("cty").and_then(Value::as_str).is_some_and(|cty| {
+        header::member(&self.header, "cty").and_then(Value::as_str).is_some_and(|cty| {
             cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt")
         })
     }
@@ -225,7 +225,7 @@ fn decode(part: JwePart, b64: &[u8]) -> Result<Vec<u8>, JweError> {
 fn check_header(
     header: &Map<String, Value>,
 ) -> Result<(KeyAlgorithm, ContentEncryption), JweError> {
-    let name = |member: &'static str| match header.get(member) {
+    let name = |member: &'static str| match header::member(header, member) {
         None => Err(JweError::Missing(member)),
         Some(Value::String(name)) => Ok(name.as_str()),
         Some(_) => Err(JweError::WrongType { member, expected: "a string" }),
@@ -239,16 +239,16 @@ fn check_header(
     let enc_name = name("enc")?;
     let enc = ContentEncryption::from_name(enc_name)
         .ok_or_else(|| JweError::unsupported_enc(enc_name))?;
-    if header.contains_key("crit") {
+    if header::member(header, "crit").is_some() {
         return Err(JweError::Crit);
     }
     // Compression before encryption makes the ciphertext length depend on the plaintext
     // (CRIME-style leaks) and a small token can inflate to a large one.
-    if header.contains_key("zip") {
+    if header::member(header, "zip").is_some() {
         return Err(JweError::Zip);
     }
     for member in ["kid", "cty", "typ"] {
-        if header.get(member).is_some_and(|v| !v.is_string()) {
+        if header::member(header, member).is_some_and(|v| !v.is_string()) {
             return Err(JweError::WrongType { member, expected: "a string" });
         }
     }

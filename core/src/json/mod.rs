@@ -13,6 +13,12 @@
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
 
+mod checked;
+mod fast_scan;
+mod scan;
+pub(crate) use checked::CheckedObject;
+pub(crate) use scan::{scan_object, Member};
+
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
@@ -43,12 +49,17 @@ enum Violation {
     TooDeep,
 }
 
-struct Limits {
+pub(crate) struct Limits {
     max_depth: usize,
     violation: Cell<Option<Violation>>,
 }
 
 impl Limits {
+    /// Whether a container at nesting level `depth` (the outer object is 1) is too deep.
+    fn too_deep(&self, depth: usize) -> bool {
+        depth > self.max_depth
+    }
+
     fn fail<E: serde::de::Error>(&self, violation: Violation) -> E {
         self.violation.set(Some(violation));
         E::custom("limit exceeded")
@@ -62,31 +73,43 @@ pub(crate) fn parse_object(
     input: &[u8],
     max_depth: usize,
 ) -> Result<Map<String, Value>, JsonError> {
+    let read =
+        |limits: &Limits, de: &mut Deserializer<'_>| ValueSeed { limits, depth: 0 }.deserialize(de);
+    match with_limits(input, max_depth, read)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(JsonError::NotObject),
+    }
+}
+
+/// serde_json's reader of a byte slice: strings without escapes are borrowed from it.
+type Deserializer<'de> = serde_json::Deserializer<serde_json::de::SliceRead<'de>>;
+
+/// Reads one JSON document from `input` with `read`, under the limits, and turns serde's
+/// errors into a [`JsonError`]: the limit that was exceeded, else the syntax error. Trailing
+/// characters after the value (`{}x`, `{}{}`) are a syntax error too.
+fn with_limits<'de, T>(
+    input: &'de [u8],
+    max_depth: usize,
+    read: impl FnOnce(&Limits, &mut Deserializer<'de>) -> Result<T, serde_json::Error>,
+) -> Result<T, JsonError> {
     let max_depth = max_depth.min(MAX_DEPTH);
     let limits = Limits { max_depth, violation: Cell::new(None) };
     let mut de = serde_json::Deserializer::from_slice(input);
-    let parsed = ValueSeed { limits: &limits, depth: 0 }
-        .deserialize(&mut de)
-        // Trailing characters after the value (`{}x`, `{}{}`) are a syntax error too.
-        .and_then(|value| de.end().map(|()| value));
-    match parsed {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(JsonError::NotObject),
-        Err(err) => Err(match limits.violation.get() {
-            Some(Violation::Duplicate) => JsonError::DuplicateMember,
-            Some(Violation::TooDeep) => JsonError::TooDeep(max_depth),
-            None => {
-                // Formatted once, into one buffer: garbage tokens take this path.
-                let mut detail = String::with_capacity(80);
-                let _ = write!(detail, "{err}");
-                if detail.starts_with("recursion limit exceeded") {
-                    JsonError::TooDeep(max_depth)
-                } else {
-                    JsonError::Syntax(detail)
-                }
+    let parsed = read(&limits, &mut de).and_then(|value| de.end().map(|()| value));
+    parsed.map_err(|err| match limits.violation.get() {
+        Some(Violation::Duplicate) => JsonError::DuplicateMember,
+        Some(Violation::TooDeep) => JsonError::TooDeep(max_depth),
+        None => {
+            // Formatted once, into one buffer: garbage tokens take this path.
+            let mut detail = String::with_capacity(80);
+            let _ = write!(detail, "{err}");
+            if detail.starts_with("recursion limit exceeded") {
+                JsonError::TooDeep(max_depth)
+            } else {
+                JsonError::Syntax(detail)
             }
-        }),
-    }
+        }
+    })
 }
 
 /// Builds a [`Value`] like serde_json's own `Deserialize` impl, plus the two checks. `depth` is
@@ -100,7 +123,7 @@ struct ValueSeed<'l> {
 impl ValueSeed<'_> {
     fn enter<E: serde::de::Error>(self) -> Result<Self, E> {
         let depth = self.depth + 1;
-        if depth > self.limits.max_depth {
+        if self.limits.too_deep(depth) {
             return Err(self.limits.fail(Violation::TooDeep));
         }
         Ok(ValueSeed { limits: self.limits, depth })
