@@ -163,8 +163,7 @@ pub(crate) fn authenticate<'t>(
             } else {
                 let (claims, bounds) = claims_of(plaintext.into_bytes(), limits)?;
                 times(bounds.clone()?)?;
-                let header = CheckedObject::from_values(jwe.into_header());
-                TokenFields::from_checked(header, claims, bounds)
+                TokenFields::from_checked(jwe.into_header(), claims, bounds)
             };
             Ok(Verified(Authentic::Decrypted(fields)))
         }

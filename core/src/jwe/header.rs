@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::base64url;
 use crate::error::escape;
+use crate::json::Member;
 
 use super::algorithms::KeyAlgorithm;
 use super::error::JweError;
@@ -44,16 +45,46 @@ impl KeyParams {
     }
 }
 
-/// The header member `name`. A linear scan, not the map's hashed lookup: a header has a handful
-/// of members, comparing a few short names costs less than one SipHash of the name, and the
-/// header is read a dozen times per token.
-pub(crate) fn member<'h>(header: &'h Map<String, Value>, name: &str) -> Option<&'h Value> {
-    header.iter().find(|(member, _)| member.as_str() == name).map(|(_, value)| value)
+/// The header members the checks and key management read, found by one scan of the header
+/// (`json::scan_object`) without building it. `epk`, an object, is read from the parsed header
+/// (only ECDH-ES tokens have one; see [`super::Jwe::parse`]).
+pub(crate) const SCANNED: [&str; 13] =
+    ["alg", "enc", "crit", "zip", "kid", "cty", "typ", "apu", "apv", "iv", "tag", "p2s", "p2c"];
+
+/// The members of [`SCANNED`] a header has.
+pub(crate) struct Scanned<'h> {
+    members: [Option<Member<'h>>; SCANNED.len()],
 }
 
-/// Reads the members `alg` needs. `max_pbes2_count` is [`super::JweLimits::max_pbes2_count`].
+impl<'h> Scanned<'h> {
+    pub(crate) fn of(members: [Option<Member<'h>>; SCANNED.len()]) -> Scanned<'h> {
+        Scanned { members }
+    }
+
+    fn get(&self, name: &str) -> Option<&Member<'h>> {
+        let index = SCANNED.iter().position(|&scanned| scanned == name)?;
+        self.members.get(index)?.as_ref()
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The member `name` as a string: `None` when absent, an error when not a string.
+    pub(crate) fn string(&self, member: &'static str) -> Result<Option<&str>, JweError> {
+        match self.get(member) {
+            None => Ok(None),
+            Some(Member::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(JweError::WrongType { member, expected: "a string" }),
+        }
+    }
+}
+
+/// Reads the members `alg` needs. `parsed` gives the whole header as values, for the `epk`
+/// object of ECDH-ES. `max_pbes2_count` is [`super::JweLimits::max_pbes2_count`].
 pub(crate) fn key_params(
-    header: &Map<String, Value>,
+    header: &Scanned<'_>,
+    parsed: Option<&Map<String, Value>>,
     alg: KeyAlgorithm,
     max_pbes2_count: u32,
 ) -> Result<KeyParams, JweError> {
@@ -62,7 +93,7 @@ pub(crate) fn key_params(
             Ok(KeyParams::None)
         }
         KeyAlgorithm::EcdhEs | KeyAlgorithm::EcdhEsKw(_) => {
-            let epk = match member(header, "epk") {
+            let epk = match parsed.and_then(|parsed| parsed.get("epk")) {
                 None => return Err(JweError::Missing("epk")),
                 Some(Value::Object(epk)) => ephemeral_key(epk)?,
                 Some(_) => {
@@ -83,15 +114,11 @@ pub(crate) fn key_params(
             if salt.len() < MIN_SALT_BYTES {
                 return Err(JweError::Pbes2SaltTooShort(salt.len()));
             }
-            let count = match member(header, "p2c") {
+            let positive = || JweError::WrongType { member: "p2c", expected: "a positive integer" };
+            let count = match header.get("p2c") {
                 None => return Err(JweError::Missing("p2c")),
-                Some(Value::Number(n)) => n
-                    .as_u64()
-                    .ok_or(JweError::WrongType { member: "p2c", expected: "a positive integer" })?,
-                Some(_) => {
-                    let expected = "a positive integer";
-                    return Err(JweError::WrongType { member: "p2c", expected });
-                }
+                Some(Member::Number(n)) => n.as_u64().ok_or_else(positive)?,
+                Some(_) => return Err(positive()),
             };
             if count == 0 {
                 return Err(JweError::Pbes2CountZero);
@@ -105,11 +132,12 @@ pub(crate) fn key_params(
     }
 }
 
-fn string<'h>(
-    header: &'h Map<String, Value>,
+/// The string member `member` of an `epk` object.
+fn epk_string<'e>(
+    epk: &'e Map<String, Value>,
     member: &'static str,
-) -> Result<Option<&'h str>, JweError> {
-    match self::member(header, member) {
+) -> Result<Option<&'e str>, JweError> {
+    match epk.get(member) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(JweError::WrongType { member, expected: "a string" }),
@@ -117,11 +145,11 @@ fn string<'h>(
 }
 
 fn optional_bytes(
-    header: &Map<String, Value>,
+    header: &Scanned<'_>,
     member: &'static str,
     limit: usize,
 ) -> Result<Vec<u8>, JweError> {
-    let Some(b64) = string(header, member)? else { return Ok(Vec::new()) };
+    let Some(b64) = header.string(member)? else { return Ok(Vec::new()) };
     // Checked on the encoded length first, so an oversized member is never decoded.
     if b64.len() > limit.div_ceil(3) * 4 {
         // The decoded length of a canonical encoding.
@@ -136,18 +164,18 @@ fn optional_bytes(
 }
 
 fn required_bytes(
-    header: &Map<String, Value>,
+    header: &Scanned<'_>,
     member: &'static str,
     limit: usize,
 ) -> Result<Vec<u8>, JweError> {
-    if self::member(header, member).is_none() {
+    if !header.has(member) {
         return Err(JweError::Missing(member));
     }
     optional_bytes(header, member, limit)
 }
 
 fn fixed<const N: usize>(
-    header: &Map<String, Value>,
+    header: &Scanned<'_>,
     member: &'static str,
     shown: &'static str,
     alg: KeyAlgorithm,
@@ -167,8 +195,8 @@ fn fixed<const N: usize>(
 /// our key is checked when candidate keys are chosen.
 fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
     let bad = |what: &str| JweError::BadEphemeralKey(what.to_owned());
-    let kty = string(epk, "kty")?.ok_or_else(|| bad("has no \"kty\""))?;
-    let crv = string(epk, "crv")?.ok_or_else(|| bad("has no \"crv\""))?;
+    let kty = epk_string(epk, "kty")?.ok_or_else(|| bad("has no \"kty\""))?;
+    let crv = epk_string(epk, "crv")?.ok_or_else(|| bad("has no \"crv\""))?;
     let curve = EcdhCurve::from_jwk(kty, crv).ok_or_else(|| {
         JweError::BadEphemeralKey(format!(
             "has unsupported kty {} and crv {}",
@@ -178,7 +206,7 @@ fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
     })?;
     let len = curve.field_len();
     let coordinate = |member: &'static str| -> Result<Vec<u8>, JweError> {
-        let s = string(epk, member)?.ok_or_else(|| bad(&format!("has no \"{member}\"")))?;
+        let s = epk_string(epk, member)?.ok_or_else(|| bad(&format!("has no \"{member}\"")))?;
         let bytes = base64url::decode(s.as_bytes())
             .map_err(|_| bad(&format!("member \"{member}\" is not base64url")))?;
         if bytes.len() != len {

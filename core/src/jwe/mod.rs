@@ -22,14 +22,14 @@ use serde_json::{Map, Value};
 
 use crate::base64url;
 use crate::error::escape;
-use crate::json::{self, JsonError};
+use crate::json::{self, CheckedObject, JsonError};
 
 pub use algorithms::{AesSize, ContentEncryption, KeyAlgorithm, OaepHash, Pbes2Hash};
 pub use error::{DecryptionKeyError, DecryptionKeyProblem, JweError, JwePart};
 pub use keys::DecryptionKeys;
 
 use content::Sealed;
-use header::KeyParams;
+use header::{KeyParams, Scanned};
 
 /// Longest base64url initialization vector accepted: 16 bytes (CBC); GCM's is 12.
 const MAX_IV_CHARS: usize = 22;
@@ -91,7 +91,11 @@ pub fn looks_encrypted(token: &[u8]) -> bool {
 
 /// An encrypted token whose structure and header have been checked, not yet decrypted.
 pub struct Jwe<'a> {
-    header: Map<String, Value>,
+    /// The protected header, checked; parsed into values only when read (variables), or at
+    /// once for ECDH-ES, whose `epk` is an object.
+    header: CheckedObject,
+    kid: Option<String>,
+    nested: bool,
     alg: KeyAlgorithm,
     enc: ContentEncryption,
     params: KeyParams,
@@ -132,15 +136,34 @@ impl<'a> Jwe<'a> {
         }
         let [header_b64, key_b64, iv_b64, ciphertext_b64, tag_b64] = parts.map(|(_, b64, _)| b64);
 
-        let header = decode(JwePart::Header, header_b64)?;
-        let header = json::parse_object(&header, limits.max_json_depth).map_err(|e| match e {
+        let header_json = decode(JwePart::Header, header_b64)?;
+        let json_error = |e| match e {
             JsonError::Syntax(detail) => JweError::Json(detail),
             JsonError::NotObject => JweError::NotObject,
             JsonError::DuplicateMember => JweError::DuplicateMember,
             JsonError::TooDeep(limit) => JweError::TooDeep(limit),
-        })?;
-        let (alg, enc) = check_header(&header)?;
-        let params = header::key_params(&header, alg, limits.max_pbes2_count)?;
+        };
+        let members = json::scan_object(&header_json, limits.max_json_depth, header::SCANNED)
+            .map_err(json_error)?;
+        let scanned = Scanned::of(members);
+        let (alg, enc) = check_header(&scanned)?;
+        // The header passed the scan, so it parses with the same limits.
+        let parsed = match alg {
+            KeyAlgorithm::EcdhEs | KeyAlgorithm::EcdhEsKw(_) => {
+                Some(json::parse_object(&header_json, limits.max_json_depth).map_err(json_error)?)
+            }
+            _ => None,
+        };
+        let params = header::key_params(&scanned, parsed.as_ref(), alg, limits.max_pbes2_count)?;
+        let kid = scanned.string("kid")?.map(str::to_owned);
+        let nested = scanned.string("cty")?.is_some_and(|cty| {
+            cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt")
+        });
+        drop(scanned);
+        let header = match parsed {
+            Some(values) => CheckedObject::from_json_and_values(header_json, values),
+            None => CheckedObject::from_checked_json(header_json),
+        };
 
         let encrypted_key = decode(JwePart::EncryptedKey, key_b64)?;
         match (alg.has_encrypted_key(), encrypted_key.is_empty()) {
@@ -164,7 +187,19 @@ impl<'a> Jwe<'a> {
             return Err(JweError::CiphertextBlocks);
         }
 
-        Ok(Jwe { header, alg, enc, params, aad: header_b64, encrypted_key, iv, ciphertext, tag })
+        Ok(Jwe {
+            header,
+            kid,
+            nested,
+            alg,
+            enc,
+            params,
+            aad: header_b64,
+            encrypted_key,
+            iv,
+            ciphertext,
+            tag,
+        })
     }
 
     /// The key management algorithm (`alg`).
@@ -182,18 +217,18 @@ impl<'a> Jwe<'a> {
     /// The header's `kid`, if it has one.
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
-        header::member(&self.header, "kid").and_then(Value::as_str)
+        self.kid.as_deref()
     }
 
-    /// The JOSE header (for `$jwt_header_*`).
+    /// The JOSE header (for `$jwt_header_*`), parsed into values on the first call.
     #[must_use]
     pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+        self.header.values()
     }
 
     /// The header, owned, for use as variables once the token has been decrypted.
     #[must_use]
-    pub fn into_header(self) -> Map<String, Value> {
+    pub(crate) fn into_header(self) -> CheckedObject {
         self.header
     }
 
@@ -201,9 +236,7 @@ impl<'a> Jwe<'a> {
     /// compare case-insensitively and may carry the `application/` prefix).
     #[must_use]
     pub fn is_nested(&self) -> bool {
-        header::member(&self.header, "cty").and_then(Value::as_str).is_some_and(|cty| {
-            cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt")
-        })
+        self.nested
     }
 }
 
@@ -222,14 +255,8 @@ fn decode(part: JwePart, b64: &[u8]) -> Result<Vec<u8>, JweError> {
     base64url::decode(b64).map_err(|e| JweError::Base64 { part, reason: e.reason() })
 }
 
-fn check_header(
-    header: &Map<String, Value>,
-) -> Result<(KeyAlgorithm, ContentEncryption), JweError> {
-    let name = |member: &'static str| match header::member(header, member) {
-        None => Err(JweError::Missing(member)),
-        Some(Value::String(name)) => Ok(name.as_str()),
-        Some(_) => Err(JweError::WrongType { member, expected: "a string" }),
-    };
+fn check_header(header: &Scanned<'_>) -> Result<(KeyAlgorithm, ContentEncryption), JweError> {
+    let name = |member: &'static str| header.string(member)?.ok_or(JweError::Missing(member));
     let alg_name = name("alg")?;
     let alg = match KeyAlgorithm::from_name(alg_name) {
         Some(alg) => alg,
@@ -239,18 +266,16 @@ fn check_header(
     let enc_name = name("enc")?;
     let enc = ContentEncryption::from_name(enc_name)
         .ok_or_else(|| JweError::unsupported_enc(enc_name))?;
-    if header::member(header, "crit").is_some() {
+    if header.has("crit") {
         return Err(JweError::Crit);
     }
     // Compression before encryption makes the ciphertext length depend on the plaintext
     // (CRIME-style leaks) and a small token can inflate to a large one.
-    if header::member(header, "zip").is_some() {
+    if header.has("zip") {
         return Err(JweError::Zip);
     }
     for member in ["kid", "cty", "typ"] {
-        if header::member(header, member).is_some_and(|v| !v.is_string()) {
-            return Err(JweError::WrongType { member, expected: "a string" });
-        }
+        header.string(member)?;
     }
     Ok((alg, enc))
 }
