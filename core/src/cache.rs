@@ -353,20 +353,28 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    // Four independent lanes of 8 bytes: the compiler turns them into vector XORs and ORs.
-    let mut lanes = [0u64; 4];
-    let (wa, wb) = (a.chunks_exact(32), b.chunks_exact(32));
+    const CHUNK: usize = 32;
     let mut diff = 0u64;
-    for (x, y) in wa.clone().remainder().iter().zip(wb.clone().remainder()) {
-        diff |= u64::from(x ^ y);
-    }
-    for (x, y) in wa.zip(wb) {
-        for (lane, (p, q)) in lanes.iter_mut().zip(x.chunks_exact(8).zip(y.chunks_exact(8))) {
-            let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
-            *lane |= word(p) ^ word(q);
+    if a.len() < CHUNK {
+        for (x, y) in a.iter().zip(b) {
+            diff |= u64::from(x ^ y);
         }
+    } else {
+        // Four independent lanes of 8 bytes, which the compiler turns into vector XORs and
+        // ORs; the bytes after the last whole chunk are covered by one more chunk that ends
+        // at the end (overlapping the one before), not by a byte loop.
+        let mut lanes = [0u64; 4];
+        let last = a.len() - CHUNK;
+        let starts = (0..last).step_by(CHUNK).chain(std::iter::once(last));
+        for start in starts {
+            let (x, y) = (&a[start..start + CHUNK], &b[start..start + CHUNK]);
+            for (lane, (p, q)) in lanes.iter_mut().zip(x.chunks_exact(8).zip(y.chunks_exact(8))) {
+                let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
+                *lane |= word(p) ^ word(q);
+            }
+        }
+        diff = lanes.iter().fold(0, |acc, lane| acc | lane);
     }
-    diff |= lanes.iter().fold(0, |acc, lane| acc | lane);
     // Keeps the compiler from turning the accumulation into a loop that exits early.
     std::hint::black_box(diff) == 0
 }
@@ -638,7 +646,7 @@ mod tests {
     #[test]
     fn constant_time_eq_is_equality() {
         let a: Vec<u8> = (0..=255u8).cycle().take(700).collect();
-        for len in [0, 1, 7, 8, 9, 63, 64, 65, 700] {
+        for len in [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 95, 96, 97, 563, 700] {
             assert!(constant_time_eq(&a[..len], &a[..len]));
             for i in 0..len {
                 let mut b = a[..len].to_vec();
