@@ -364,15 +364,17 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         // ORs; the bytes after the last whole chunk are covered by one more chunk that ends
         // at the end (overlapping the one before), not by a byte loop.
         let mut lanes = [0u64; 4];
-        let last = a.len() - CHUNK;
-        let starts = (0..last).step_by(CHUNK).chain(std::iter::once(last));
-        for start in starts {
-            let (x, y) = (&a[start..start + CHUNK], &b[start..start + CHUNK]);
+        let mut xor_into = |x: &[u8], y: &[u8]| {
             for (lane, (p, q)) in lanes.iter_mut().zip(x.chunks_exact(8).zip(y.chunks_exact(8))) {
                 let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
                 *lane |= word(p) ^ word(q);
             }
+        };
+        for (x, y) in a.chunks_exact(CHUNK).zip(b.chunks_exact(CHUNK)) {
+            xor_into(x, y);
         }
+        let last = a.len() - CHUNK;
+        xor_into(&a[last..], &b[last..]);
         diff = lanes.iter().fold(0, |acc, lane| acc | lane);
     }
     // Keeps the compiler from turning the accumulation into a loop that exits early.
