@@ -197,7 +197,8 @@ pub fn merge(conf: &mut Conf, prev: &mut LocConf, child: &mut LocConf) -> Result
     if let Some(auth) = child.enabled() {
         if child.keys.is_none() && !auth.warned_unverified.replace(true) {
             conf.warn_unpositioned(format_args!(
-                "auth_jwt in {} has no auth_jwt_key_file: token signatures will NOT be verified",
+                "auth_jwt in {} has no auth_jwt_key_file or auth_jwt_key_request: token signatures \
+                 will NOT be verified",
                 auth.declared_at
             ));
         }

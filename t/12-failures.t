@@ -1501,7 +1501,7 @@ auth_jwt: rejected token: unsupported algorithm "HS999"
 GET /t
 --- error_code: 200
 --- error_log eval
-qr/\[warn\] .*auth_jwt in \S*nginx\.conf:\d+ has no auth_jwt_key_file: token signatures will NOT be verified/
+qr/\[warn\] .*auth_jwt in \S*nginx\.conf:\d+ has no auth_jwt_key_file or auth_jwt_key_request: token signatures will NOT be verified/
 --- no_error_log
 auth_jwt:
 [error]

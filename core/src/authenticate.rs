@@ -163,7 +163,7 @@ pub(crate) fn authenticate<'t>(
             } else {
                 let (claims, bounds) = claims_of(plaintext.into_bytes(), limits)?;
                 times(bounds.clone()?)?;
-                TokenFields::from_checked(jwe.into_header(), claims, bounds)
+                TokenFields::from_checked(jwe.into_header(), claims, bounds, None)
             };
             Ok(Verified(Authentic::Decrypted(fields)))
         }

@@ -21,6 +21,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::algorithm::Algorithm;
 use crate::claims::TimeBounds;
 use crate::json::CheckedObject;
 use crate::Rejection;
@@ -34,6 +35,9 @@ pub struct TokenFields {
     /// `exp` and `nbf`, read when the token was checked: a verdict reused later checks them
     /// again without parsing the claims.
     times: Result<TimeBounds, Rejection>,
+    /// The JWS algorithm of the header (`None` for an encrypted token's JWE header), read when
+    /// the token was checked, for the counters.
+    alg: Option<Algorithm>,
     /// For a nested token, the enclosed JWS in compact form: what `$jwt_payload` shows.
     enclosed_token: Option<String>,
 }
@@ -48,10 +52,12 @@ impl TokenFields {
     #[must_use]
     pub fn new(header: Map<String, Value>, claims: Map<String, Value>) -> Self {
         let times = TimeBounds::from_claims(&claims);
+        let alg = header.get("alg").and_then(Value::as_str).and_then(Algorithm::from_name);
         TokenFields {
             header: CheckedObject::from_values(header),
             claims: CheckedObject::from_values(claims),
             times,
+            alg,
             enclosed_token: None,
         }
     }
@@ -60,8 +66,15 @@ impl TokenFields {
         header: CheckedObject,
         claims: CheckedObject,
         times: Result<TimeBounds, Rejection>,
+        alg: Option<Algorithm>,
     ) -> Self {
-        TokenFields { header, claims, times, enclosed_token: None }
+        TokenFields { header, claims, times, alg, enclosed_token: None }
+    }
+
+    /// The JWS algorithm the header names; `None` for an encrypted (not nested) token.
+    #[must_use]
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.alg
     }
 
     /// The fields of a nested token, whose `$jwt_payload` is the enclosed JWS `token`
@@ -91,13 +104,6 @@ impl TokenFields {
     #[must_use]
     pub fn header<S: AsRef<str>>(&self, path: &[S]) -> Option<String> {
         lookup(self.header.values(), path).and_then(render)
-    }
-
-    /// The JOSE header member `name` when it is a string, without a copy. A linear scan: a
-    /// header has a handful of members, and comparing their names is cheaper than hashing one.
-    #[must_use]
-    pub fn header_str(&self, name: &str) -> Option<&str> {
-        self.header.values().iter().find(|(member, _)| *member == name)?.1.as_str()
     }
 
     /// The rendered claim at `path` (see [`lookup`] and [`render`]).

@@ -146,7 +146,7 @@ impl<'a> Jws<'a> {
     /// The header and claims, owned, for use as variables once the token has been judged.
     #[must_use]
     pub fn into_fields(self) -> TokenFields {
-        TokenFields::from_checked(self.header, self.claims, self.times)
+        TokenFields::from_checked(self.header, self.claims, self.times, Some(self.alg))
     }
 
     pub(crate) fn signing_input(&self) -> &[u8] {

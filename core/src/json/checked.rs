@@ -25,11 +25,6 @@ impl CheckedObject {
         CheckedObject { json, values: OnceCell::new() }
     }
 
-    /// `values` must be what `json` parses to.
-    pub(crate) fn from_json_and_values(json: Vec<u8>, values: Map<String, Value>) -> CheckedObject {
-        CheckedObject { json, values: OnceCell::from(values) }
-    }
-
     pub(crate) fn from_values(values: Map<String, Value>) -> CheckedObject {
         CheckedObject { json: Vec::new(), values: OnceCell::from(values) }
     }

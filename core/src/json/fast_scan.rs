@@ -81,8 +81,9 @@ impl<'de> Reader<'de> {
         }
     }
 
-    /// A top-level member's value, kept when it is an unescaped string or a plain
-    /// non-negative integer (any other string or number goes to the serde_json scan).
+    /// A top-level member's value, kept when it is an unescaped string, a plain non-negative
+    /// integer (any other string or number goes to the serde_json scan) or an object (its
+    /// text).
     fn captured_value(&mut self, depth: usize) -> Option<Member<'de>> {
         match self.peek()? {
             b'"' => match self.string()? {
@@ -90,6 +91,11 @@ impl<'de> Reader<'de> {
                 (_, true) => None,
             },
             b'-' | b'0'..=b'9' => self.number()?.map(|n| Member::Number(n.into())),
+            b'{' => {
+                let start = self.pos;
+                self.value(depth)?;
+                Some(Member::Object(self.text.get(start..self.pos)?))
+            }
             _ => self.value(depth).map(|()| Member::Other),
         }
     }

@@ -27,7 +27,10 @@ pub(crate) enum Member<'de> {
     /// A string, borrowed from the input unless it had escapes.
     Str(Cow<'de, str>),
     Number(Number),
-    /// `true`, `false`, `null`, an array or an object.
+    /// An object, as its text (from the byte-level scan only: the serde_json scan reports
+    /// objects as [`Member::Other`]).
+    Object(&'de str),
+    /// `true`, `false`, `null`, an array, or an object the serde_json scan read.
     Other,
 }
 
@@ -542,6 +545,13 @@ mod tests {
                         });
                         let got = member.clone().map(|m| match m {
                             Member::Str(s) => Member::Str(Cow::Owned(s.into_owned())),
+                            Member::Object(text) => {
+                                // The text is the member's object, exactly.
+                                let object: serde_json::Value =
+                                    serde_json::from_str(text).expect("an object's text");
+                                assert_eq!(Some(&object), map.get(name), "{doc}");
+                                Member::Other
+                            }
                             other => other,
                         });
                         assert_eq!(got, expected, "{doc}");

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::base64url;
 use crate::error::escape;
-use crate::json::Member;
+use crate::json::{self, Member};
 
 use super::algorithms::KeyAlgorithm;
 use super::error::JweError;
@@ -46,10 +46,11 @@ impl KeyParams {
 }
 
 /// The header members the checks and key management read, found by one scan of the header
-/// (`json::scan_object`) without building it. `epk`, an object, is read from the parsed header
-/// (only ECDH-ES tokens have one; see [`super::Jwe::parse`]).
-pub(crate) const SCANNED: [&str; 13] =
-    ["alg", "enc", "crit", "zip", "kid", "cty", "typ", "apu", "apv", "iv", "tag", "p2s", "p2c"];
+/// (`json::scan_object`) without building it.
+pub(crate) const SCANNED: [&str; 14] = [
+    "alg", "enc", "crit", "zip", "kid", "cty", "typ", "epk", "apu", "apv", "iv", "tag", "p2s",
+    "p2c",
+];
 
 /// The members of [`SCANNED`] a header has.
 pub(crate) struct Scanned<'h> {
@@ -80,11 +81,13 @@ impl<'h> Scanned<'h> {
     }
 }
 
-/// Reads the members `alg` needs. `parsed` gives the whole header as values, for the `epk`
-/// object of ECDH-ES. `max_pbes2_count` is [`super::JweLimits::max_pbes2_count`].
+/// Reads the members `alg` needs. `header_json` is the header's text, for the `epk` object of
+/// ECDH-ES; `max_depth` its depth limit. `max_pbes2_count` is
+/// [`super::JweLimits::max_pbes2_count`].
 pub(crate) fn key_params(
     header: &Scanned<'_>,
-    parsed: Option<&Map<String, Value>>,
+    header_json: &[u8],
+    max_depth: usize,
     alg: KeyAlgorithm,
     max_pbes2_count: u32,
 ) -> Result<KeyParams, JweError> {
@@ -93,13 +96,7 @@ pub(crate) fn key_params(
             Ok(KeyParams::None)
         }
         KeyAlgorithm::EcdhEs | KeyAlgorithm::EcdhEsKw(_) => {
-            let epk = match parsed.and_then(|parsed| parsed.get("epk")) {
-                None => return Err(JweError::Missing("epk")),
-                Some(Value::Object(epk)) => ephemeral_key(epk)?,
-                Some(_) => {
-                    return Err(JweError::WrongType { member: "epk", expected: "an object" })
-                }
-            };
+            let epk = ephemeral_key(&epk_object(header, header_json, max_depth)?)?;
             let apu = optional_bytes(header, "apu", MAX_PARTY_INFO_BYTES)?;
             let apv = optional_bytes(header, "apv", MAX_PARTY_INFO_BYTES)?;
             Ok(KeyParams::Ecdh { epk, apu, apv })
@@ -129,6 +126,33 @@ pub(crate) fn key_params(
             // Fits: bounded by a u32 just above.
             Ok(KeyParams::Pbes2 { salt, count: u32::try_from(count).unwrap_or(max_pbes2_count) })
         }
+    }
+}
+
+/// The `epk` member, which must be an object. The byte-level scan hands over its text (a few
+/// members to parse); after the serde_json scan, which does not tell an object from other
+/// values, the whole header is parsed for it.
+fn epk_object(
+    header: &Scanned<'_>,
+    header_json: &[u8],
+    max_depth: usize,
+) -> Result<Map<String, Value>, JweError> {
+    let not_object = || JweError::WrongType { member: "epk", expected: "an object" };
+    match header.get("epk") {
+        None => Err(JweError::Missing("epk")),
+        // Part of a header that passed the limits, so within them on its own.
+        Some(Member::Object(text)) => {
+            json::parse_object(text.as_bytes(), max_depth).map_err(super::json_error)
+        }
+        Some(Member::Other) => {
+            let mut whole =
+                json::parse_object(header_json, max_depth).map_err(super::json_error)?;
+            match whole.remove("epk") {
+                Some(Value::Object(epk)) => Ok(epk),
+                _ => Err(not_object()),
+            }
+        }
+        Some(Member::Str(_) | Member::Number(_)) => Err(not_object()),
     }
 }
 
@@ -225,4 +249,41 @@ fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
     let public = ParsedPublicKey::try_from(UnparsedPublicKey::new(curve.agreement(), &point))
         .map_err(|_| JweError::BadEphemeralKey(format!("is not a point on {}", curve.crv())))?;
     Ok(EphemeralKey { curve, public })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epk_of(header: &str) -> Result<Map<String, Value>, JweError> {
+        let members = json::scan_object(header.as_bytes(), 32, SCANNED).expect("a valid header");
+        epk_object(&Scanned::of(members), header.as_bytes(), 32)
+    }
+
+    #[test]
+    fn epk_is_read_from_either_scan() {
+        let epk = r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AQ"}"#;
+        // Plain names: the byte-level scan hands over the object's text.
+        let fast = epk_of(&format!(r#"{{"alg":"ECDH-ES","epk":{epk}}}"#)).unwrap();
+        // An escaped name sends the header to the serde_json scan, which parses it whole.
+        let full = epk_of(&format!(r#"{{"\u0061lg":"ECDH-ES","epk":{epk}}}"#)).unwrap();
+        assert_eq!(fast, full);
+        assert_eq!(fast["crv"], "P-256");
+    }
+
+    #[test]
+    fn epk_must_be_an_object() {
+        for header in [
+            r#"{"epk":"x"}"#,
+            r#"{"epk":[1]}"#,
+            r#"{"epk":null}"#,
+            r#"{"epk":3}"#,
+            r#"{"\u0065pk":[1]}"#,
+            r#"{"e":"\u0061","epk":true}"#,
+        ] {
+            let expected = JweError::WrongType { member: "epk", expected: "an object" };
+            assert_eq!(epk_of(header), Err(expected), "{header}");
+        }
+        assert_eq!(epk_of(r#"{"alg":"ECDH-ES"}"#), Err(JweError::Missing("epk")));
+    }
 }

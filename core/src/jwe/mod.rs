@@ -137,33 +137,23 @@ impl<'a> Jwe<'a> {
         let [header_b64, key_b64, iv_b64, ciphertext_b64, tag_b64] = parts.map(|(_, b64, _)| b64);
 
         let header_json = decode(JwePart::Header, header_b64)?;
-        let json_error = |e| match e {
-            JsonError::Syntax(detail) => JweError::Json(detail),
-            JsonError::NotObject => JweError::NotObject,
-            JsonError::DuplicateMember => JweError::DuplicateMember,
-            JsonError::TooDeep(limit) => JweError::TooDeep(limit),
-        };
         let members = json::scan_object(&header_json, limits.max_json_depth, header::SCANNED)
             .map_err(json_error)?;
         let scanned = Scanned::of(members);
         let (alg, enc) = check_header(&scanned)?;
-        // The header passed the scan, so it parses with the same limits.
-        let parsed = match alg {
-            KeyAlgorithm::EcdhEs | KeyAlgorithm::EcdhEsKw(_) => {
-                Some(json::parse_object(&header_json, limits.max_json_depth).map_err(json_error)?)
-            }
-            _ => None,
-        };
-        let params = header::key_params(&scanned, parsed.as_ref(), alg, limits.max_pbes2_count)?;
+        let params = header::key_params(
+            &scanned,
+            &header_json,
+            limits.max_json_depth,
+            alg,
+            limits.max_pbes2_count,
+        )?;
         let kid = scanned.string("kid")?.map(str::to_owned);
         let nested = scanned.string("cty")?.is_some_and(|cty| {
             cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt")
         });
         drop(scanned);
-        let header = match parsed {
-            Some(values) => CheckedObject::from_json_and_values(header_json, values),
-            None => CheckedObject::from_checked_json(header_json),
-        };
+        let header = CheckedObject::from_checked_json(header_json);
 
         let encrypted_key = decode(JwePart::EncryptedKey, key_b64)?;
         match (alg.has_encrypted_key(), encrypted_key.is_empty()) {
@@ -253,6 +243,15 @@ impl fmt::Debug for Jwe<'_> {
 
 fn decode(part: JwePart, b64: &[u8]) -> Result<Vec<u8>, JweError> {
     base64url::decode(b64).map_err(|e| JweError::Base64 { part, reason: e.reason() })
+}
+
+fn json_error(error: JsonError) -> JweError {
+    match error {
+        JsonError::Syntax(detail) => JweError::Json(detail),
+        JsonError::NotObject => JweError::NotObject,
+        JsonError::DuplicateMember => JweError::DuplicateMember,
+        JsonError::TooDeep(limit) => JweError::TooDeep(limit),
+    }
 }
 
 fn check_header(header: &Scanned<'_>) -> Result<(KeyAlgorithm, ContentEncryption), JweError> {

@@ -35,7 +35,7 @@ pub fn token_alg(token: &[u8]) -> Option<Algorithm> {
 /// The `alg` of a token that was parsed already (cheaper than [`token_alg`]: no decoding).
 #[must_use]
 pub fn fields_alg(fields: &TokenFields) -> Option<Algorithm> {
-    Algorithm::from_name(fields.header_str("alg")?)
+    fields.algorithm()
 }
 
 /// The counter index of `alg`.
