@@ -102,13 +102,7 @@ impl<'de> Reader<'de> {
 
     /// An object at nesting level `depth`, each member handed to `on_member`.
     fn object(&mut self, depth: usize, on_member: &mut OnMember<'_, 'de>) -> Option<()> {
-        if depth > self.max_depth {
-            return None;
-        }
-        self.expect(b'{')?;
-        self.skip_whitespace();
-        if self.peek()? == b'}' {
-            self.pos += 1;
+        if !self.open(b'{', b'}', depth)? {
             return Some(());
         }
         let mut seen = Names::default();
@@ -122,46 +116,53 @@ impl<'de> Reader<'de> {
             self.expect(b':')?;
             self.skip_whitespace();
             on_member(name, self)?;
-            self.skip_whitespace();
-            match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                }
-                b'}' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.closed(b'}')? {
+                return Some(());
             }
         }
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
-        if depth > self.max_depth {
-            return None;
-        }
-        self.expect(b'[')?;
-        self.skip_whitespace();
-        if self.peek()? == b']' {
-            self.pos += 1;
+        if !self.open(b'[', b']', depth)? {
             return Some(());
         }
         loop {
             self.value(depth)?;
-            self.skip_whitespace();
-            match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                }
-                b']' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.closed(b']')? {
+                return Some(());
             }
         }
+    }
+
+    /// Enters a container at nesting level `depth`: `Some(false)` when it is empty (and read),
+    /// `Some(true)` when its first member or element follows.
+    fn open(&mut self, open: u8, close: u8, depth: usize) -> Option<bool> {
+        if depth > self.max_depth {
+            return None;
+        }
+        self.expect(open)?;
+        self.skip_whitespace();
+        if self.peek()? == close {
+            self.pos += 1;
+            return Some(false);
+        }
+        Some(true)
+    }
+
+    /// After a member or element: `Some(true)` at the container's end (read), `Some(false)`
+    /// after a comma, with the next one to follow.
+    fn closed(&mut self, close: u8) -> Option<bool> {
+        self.skip_whitespace();
+        let next = self.peek()?;
+        self.pos += 1;
+        if next == close {
+            return Some(true);
+        }
+        if next != b',' {
+            return None;
+        }
+        self.skip_whitespace();
+        Some(false)
     }
 
     /// A string: its raw text between the quotes, and whether it has escapes. Control
