@@ -144,6 +144,14 @@ pub fn check_accepted(
         "accepted alg {alg:?}"
     );
     assert!(!header.contains_key("crit"), "accepted a crit header");
+    // What the module shows is the token's own JSON as serde_json reads it: the scan that
+    // checks a token and the parse that builds its fields on demand agree.
+    for (part, shown) in [(parts[0], header), (parts[1], claims)] {
+        let bytes = b64_lenient(part).expect("accepted a part that is not base64url");
+        let independent: serde_json::Map<String, Value> =
+            serde_json::from_slice(&bytes).expect("accepted a part that serde_json refuses");
+        assert_eq!(&independent, shown, "the fields are not the token's JSON");
+    }
     if let Some(exp) = claims.get("exp") {
         let exp = exp.as_f64().expect("accepted a non-numeric exp");
         assert!(exp > NOW as f64, "accepted an expired token");
