@@ -364,3 +364,21 @@ fn arbitrary_bytes_never_panic() {
     }
     assert!(auth_jwt_core::validate(bytes, Some(&set), 5, 0, &limits()).is_ok());
 }
+
+#[test]
+fn the_kid_is_read_with_or_without_escapes() {
+    // Plain, escaped, with non-ASCII text, and after a member the byte-level scan leaves to
+    // serde_json (an escaped name): the kid is the same string every way.
+    for (header, kid) in [
+        (r#"{"alg":"HS256","kid":"k1"}"#, "k1"),
+        (r#"{"alg":"HS256","kid":"\u006b1"}"#, "k1"),
+        (r#"{"kid":"clé ✓","alg":"HS256"}"#, "clé ✓"),
+        (r#"{"alg":"HS256","\u0074yp":"JWT","kid":"k1"}"#, "k1"),
+        (r#"{"alg":"HS256","kid":"a\"b"}"#, "a\"b"),
+    ] {
+        let token = raw(header.as_bytes(), br#"{"exp":1e3,"sub":"x"}"#);
+        let jws = Jws::parse(token.as_bytes(), &limits()).unwrap();
+        assert_eq!(jws.kid(), Some(kid), "{header}");
+        assert_eq!(jws.header()["kid"], kid, "{header}");
+    }
+}
