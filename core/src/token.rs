@@ -51,9 +51,8 @@ impl<'a> Jws<'a> {
             return Err(Rejection::TooLong { limit: limits.max_token_bytes });
         }
 
-        // memchr finds the dots many bytes at a time. Counted by callgrind on an RS256
-        // request: the byte-by-byte split took ~3,500 instructions of our ~25,000, memchr
-        // ~150.
+        // memchr finds the dots many bytes at a time; a byte-by-byte split costs a request
+        // more than the whole JSON check does.
         let mut dots = memchr::memchr_iter(b'.', token);
         let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
             // A JWE compact serialization has five parts (RFC 7516 §7.1).
