@@ -55,9 +55,14 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
-    /// Whether a container at nesting level `depth` (the outer object is 1) is too deep.
-    fn too_deep(&self, depth: usize) -> bool {
-        depth > self.max_depth
+    /// The nesting level inside a container entered from level `depth` (the outer object is
+    /// level 1), or the depth violation when that level is beyond the limit.
+    fn enter<E: serde::de::Error>(&self, depth: usize) -> Result<usize, E> {
+        let inner = depth + 1;
+        if inner > self.max_depth {
+            return Err(self.fail(Violation::TooDeep));
+        }
+        Ok(inner)
     }
 
     fn fail<E: serde::de::Error>(&self, violation: Violation) -> E {
@@ -81,6 +86,17 @@ pub(crate) fn parse_object(
     }
 }
 
+/// The depth limit in force for a requested `max_depth`: at most [`MAX_DEPTH`].
+fn depth_limit(max_depth: usize) -> usize {
+    max_depth.min(MAX_DEPTH)
+}
+
+/// A number read as a float. serde_json never yields a non-finite one from text, but stay
+/// total.
+fn finite<E: serde::de::Error>(v: f64) -> Result<Number, E> {
+    Number::from_f64(v).ok_or_else(|| E::custom("number out of range"))
+}
+
 /// serde_json's reader of a byte slice: strings without escapes are borrowed from it.
 type Deserializer<'de> = serde_json::Deserializer<serde_json::de::SliceRead<'de>>;
 
@@ -92,7 +108,7 @@ fn with_limits<'de, T>(
     max_depth: usize,
     read: impl FnOnce(&Limits, &mut Deserializer<'de>) -> Result<T, serde_json::Error>,
 ) -> Result<T, JsonError> {
-    let max_depth = max_depth.min(MAX_DEPTH);
+    let max_depth = depth_limit(max_depth);
     let limits = Limits { max_depth, violation: Cell::new(None) };
     let mut de = serde_json::Deserializer::from_slice(input);
     let parsed = read(&limits, &mut de).and_then(|value| de.end().map(|()| value));
@@ -122,11 +138,7 @@ struct ValueSeed<'l> {
 
 impl ValueSeed<'_> {
     fn enter<E: serde::de::Error>(self) -> Result<Self, E> {
-        let depth = self.depth + 1;
-        if self.limits.too_deep(depth) {
-            return Err(self.limits.fail(Violation::TooDeep));
-        }
-        Ok(ValueSeed { limits: self.limits, depth })
+        Ok(ValueSeed { limits: self.limits, depth: self.limits.enter(self.depth)? })
     }
 }
 
@@ -162,8 +174,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
-        // serde_json never yields a non-finite float from text, but stay total.
-        Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("number out of range"))
+        finite(v).map(Value::Number)
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {

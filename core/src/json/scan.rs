@@ -16,7 +16,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 
-use super::{with_limits, Deserializer, JsonError, Limits, Violation};
+use super::{depth_limit, finite, with_limits, Deserializer, JsonError, Limits, Violation};
 
 /// Member names of one object compared one by one before a set is built for them.
 const INLINE_NAMES: usize = 8;
@@ -41,7 +41,7 @@ pub(crate) fn scan_object<'de, const N: usize>(
     max_depth: usize,
     names: [&str; N],
 ) -> Result<[Option<Member<'de>>; N], JsonError> {
-    if let Some(found) = super::fast_scan::scan(input, max_depth.min(super::MAX_DEPTH), names) {
+    if let Some(found) = super::fast_scan::scan(input, depth_limit(max_depth), names) {
         return Ok(found);
     }
     let read =
@@ -126,11 +126,7 @@ struct Skip<'l> {
 
 impl Skip<'_> {
     fn enter<E: serde::de::Error>(self) -> Result<Self, E> {
-        let depth = self.depth + 1;
-        if self.limits.too_deep(depth) {
-            return Err(self.limits.fail(Violation::TooDeep));
-        }
-        Ok(Skip { limits: self.limits, depth })
+        Ok(Skip { limits: self.limits, depth: self.limits.enter(self.depth)? })
     }
 }
 
@@ -246,11 +242,6 @@ impl<'de> Visitor<'de> for Capture<'_> {
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Member<'de>, A::Error> {
         self.inner.visit_map(access).map(|()| Member::Other)
     }
-}
-
-/// serde_json never yields a non-finite float from text, but stay total (as `parse_object`).
-fn finite<E: serde::de::Error>(v: f64) -> Result<Number, E> {
-    Number::from_f64(v).ok_or_else(|| E::custom("number out of range"))
 }
 
 /// A member name, borrowed from the input unless it had escapes.
