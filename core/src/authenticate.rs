@@ -11,12 +11,11 @@
 use std::fmt;
 
 use crate::claims::TimeBounds;
-use crate::error::{escape, Part, Rejection};
+use crate::error::{escape, Rejection};
 use crate::fields::TokenFields;
-use crate::json::{self, CheckedObject};
 use crate::jwe::{self, Jwe, JweError, JweLimits, Plaintext};
 use crate::jwk::KeySet;
-use crate::token::{json_rejection, Jws};
+use crate::token::{checked_claims, Jws};
 use crate::verify::{verify_signature, verify_signature_any};
 use crate::Limits;
 
@@ -161,7 +160,7 @@ pub(crate) fn authenticate<'t>(
             let fields = if plaintext.is_nested() {
                 enclosed_jws(plaintext, sets, limits, times)?
             } else {
-                let (claims, bounds) = claims_of(plaintext.into_bytes(), limits)?;
+                let (claims, bounds) = checked_claims(plaintext.into_bytes(), limits)?;
                 times(bounds.clone()?)?;
                 TokenFields::from_checked(jwe.into_header(), claims, bounds, None)
             };
@@ -194,17 +193,6 @@ fn decrypt_any(jwe: &Jwe<'_>, sets: &[&KeySet]) -> Result<Plaintext, Rejection> 
 
 fn no_key(jwe: &Jwe<'_>) -> JweError {
     JweError::NoKey { kid: jwe.kid().map(escape), alg: jwe.algorithm() }
-}
-
-/// The claims set of an encrypted token, checked by the strict JSON rules of a JWS payload,
-/// and its times.
-type Claims = (CheckedObject, Result<TimeBounds, Rejection>);
-
-fn claims_of(bytes: Vec<u8>, limits: &Limits) -> Result<Claims, Rejection> {
-    let [exp, nbf] = json::scan_object(&bytes, limits.max_json_depth, ["exp", "nbf"])
-        .map_err(|e| json_rejection(Part::Payload, e))?;
-    let bounds = TimeBounds::from_members(exp.as_ref(), nbf.as_ref());
-    Ok((CheckedObject::from_checked_json(bytes), bounds))
 }
 
 /// The fields of the JWS a nested token encloses, verified exactly as a signed token is.

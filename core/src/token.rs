@@ -83,9 +83,7 @@ impl<'a> Jws<'a> {
         let [alg, kid, crit] = scan(Part::Header, &header, limits, ["alg", "kid", "crit"])?;
         let alg = check_header(alg.as_ref(), kid.as_ref(), crit.is_some())?;
         let kid = Kid::of(kid, &header);
-        let claims = decode(Part::Payload, payload_b64)?;
-        let [exp, nbf] = scan(Part::Payload, &claims, limits, ["exp", "nbf"])?;
-        let times = TimeBounds::from_members(exp.as_ref(), nbf.as_ref());
+        let (claims, times) = checked_claims(decode(Part::Payload, payload_b64)?, limits)?;
         let signature = base64url::decode(signature_b64)
             .map_err(|e| Rejection::Base64 { part: Part::Signature, reason: e.reason() })?;
 
@@ -94,7 +92,7 @@ impl<'a> Jws<'a> {
 
         Ok(Jws {
             header: CheckedObject::from_checked_json(header),
-            claims: CheckedObject::from_checked_json(claims),
+            claims,
             alg,
             kid,
             times,
@@ -196,7 +194,19 @@ fn scan<'j, const N: usize>(
     json::scan_object(json, limits.max_json_depth, names).map_err(|e| json_rejection(part, e))
 }
 
-pub(crate) fn json_rejection(part: Part, error: JsonError) -> Rejection {
+/// A decoded claims set (of a JWS, or the plaintext of an encrypted token) checked by the JSON
+/// rules, and its `exp` and `nbf`: the bounds, or why they are not times (reported when the
+/// times are checked).
+pub(crate) fn checked_claims(
+    json: Vec<u8>,
+    limits: &Limits,
+) -> Result<(CheckedObject, Result<TimeBounds, Rejection>), Rejection> {
+    let [exp, nbf] = scan(Part::Payload, &json, limits, ["exp", "nbf"])?;
+    let times = TimeBounds::from_members(exp.as_ref(), nbf.as_ref());
+    Ok((CheckedObject::from_checked_json(json), times))
+}
+
+fn json_rejection(part: Part, error: JsonError) -> Rejection {
     match error {
         JsonError::Syntax(detail) => Rejection::Json { part, detail },
         JsonError::NotObject => Rejection::NotObject(part),
