@@ -91,8 +91,7 @@ pub fn looks_encrypted(token: &[u8]) -> bool {
 
 /// An encrypted token whose structure and header have been checked, not yet decrypted.
 pub struct Jwe<'a> {
-    /// The protected header, checked; parsed into values only when read (variables), or at
-    /// once for ECDH-ES, whose `epk` is an object.
+    /// The protected header, checked; parsed into values only when read (variables).
     header: CheckedObject,
     kid: Option<String>,
     nested: bool,
