@@ -24,6 +24,7 @@ mod backend;
 mod base64url;
 mod cache;
 mod claims;
+mod dir_watch;
 mod ed25519;
 mod error;
 mod fields;

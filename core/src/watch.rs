@@ -22,8 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use notify::{RecursiveMode, Watcher as _};
-
+use crate::dir_watch::DirWatches;
 use crate::error::escape_name;
 use crate::keystore::{read_key_file, FileStamp, KeyFile, KeyRing, Loaded};
 
@@ -104,11 +103,11 @@ impl Watcher {
         let (sender, receiver) = mpsc::channel();
         let events = Arc::new(Mutex::new(EventQueue::default()));
         let state = WatchState::new(files, rings, Arc::clone(&events));
-        let notify_sender = sender.clone();
+        let wake_sender = sender.clone();
         let (finishing, finished) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new().name("auth_jwt keys".into()).spawn(move || {
             let _finishing = finishing;
-            state.run(receiver, notify_sender);
+            state.run(receiver, wake_sender);
         })?;
         Ok(Watcher { sender, thread: Some(thread), events, finished: Mutex::new(finished) })
     }
@@ -215,9 +214,7 @@ impl WatchState {
     }
 
     fn run(mut self, receiver: mpsc::Receiver<Message>, sender: Sender<Message>) {
-        let mut watcher = match notify::recommended_watcher(move |_event| {
-            let _ = sender.send(Message::Changed);
-        }) {
+        let mut watcher = match DirWatches::start(move || sender.send(Message::Changed).is_ok()) {
             Ok(watcher) => Some(watcher),
             Err(err) => {
                 self.report(
@@ -265,7 +262,7 @@ impl WatchState {
     /// always watched; files named with variables share at most [`MAX_DYNAMIC_DIRS`]
     /// directories (the others are polled). Directories that appear later are picked up on a
     /// later pass.
-    fn sync_watches(&mut self, watcher: &mut notify::RecommendedWatcher) {
+    fn sync_watches(&mut self, watcher: &mut DirWatches) {
         self.watches_stale = false;
         let mut wanted: Vec<PathBuf> = Vec::new();
         let mut dynamic_dirs = 0;
@@ -296,14 +293,12 @@ impl WatchState {
             if !dir.is_dir() {
                 self.watched_dirs.remove(&dir);
             } else if !wanted.contains(&dir) {
-                let _ = watcher.unwatch(&dir);
+                watcher.unwatch(&dir);
                 self.watched_dirs.remove(&dir);
             }
         }
         for dir in wanted {
-            if !self.watched_dirs.contains(&dir)
-                && watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok()
-            {
+            if !self.watched_dirs.contains(&dir) && watcher.watch(&dir).is_ok() {
                 self.watched_dirs.insert(dir);
             }
         }
@@ -502,7 +497,7 @@ mod tests {
         let configured = Arc::new(KeyFile::load(root.join("conf/keys.json")));
         let events = Arc::new(Mutex::new(EventQueue::default()));
         let mut state = WatchState::new(vec![Arc::clone(&configured)], Vec::new(), events);
-        let mut watcher = notify::recommended_watcher(|_event| {}).unwrap();
+        let mut watcher = DirWatches::start(|| true).unwrap();
         let mut dynamic = Vec::new();
         for i in 0..MAX_DYNAMIC_DIRS + 10 {
             let dir = root.join(format!("tenant{i}"));
