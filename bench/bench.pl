@@ -21,6 +21,7 @@ use File::Path qw(make_path);
 use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP ();
+use MIME::Base64 ();
 use JwtTest qw(jwt_sign now);
 use POSIX ();
 use Time::HiRes qw(sleep);
@@ -211,7 +212,8 @@ make_path("$out/keys");
 chmod 0755, "$out/keys";
 mint_many($big_key_set, "jwks $one_key " . ($BIG_KEY_SET - 1)) unless -s $big_key_set;
 chmod 0644, $big_key_set;
-# A user file for auth_basic (never opened: the requests carry no Basic credentials), and
+# A user file for auth_basic (opened only by "auth_basic beside a key file": the other
+# requests to /basic carry no Basic credentials), and
 # one static file under two directories, for the redirect rows (index module: "/d/" is
 # redirected internally to "/d/index.html").
 for my $d ("$out/html", "$out/html/plain", "$out/html/off") { make_path($d); chmod 0755, $d }
@@ -222,10 +224,43 @@ for my $f ("$out/htpasswd", "$out/html/plain/index.html", "$out/html/off/index.h
     chmod 0644, $f;
 }
 
+# Control rows, with no module code in them: nginx's own auth_basic with a password hash that
+# costs about an RS256 and an ES256 verification (sha1crypt, whose cost is its round count),
+# next to the same location with a {PLAIN} password. What their overhead shows beyond the
+# hash's raw cost (crypt_microbench: crypt_r called as nginx calls it, in a warm loop, as the
+# microbenchmark times signatures) is what a CPU-heavy step costs nginx and the kernel around
+# it, whoever's step it is: the part of the overhead formula that no module can remove.
+# Their user files are in a directory of their own, which no key file shares.
+my @CRYPT_ROUNDS = (20, 75);
+{
+    make_path("$out/basic");
+    chmod 0755, "$out/basic";
+    my $microbench = "$out/crypt_microbench";
+    system('cc', '-O2', '-o', $microbench, "$Bin/lib/crypt_microbench.c", '-lcrypt') == 0
+        or die "bench/lib/crypt_microbench.c did not build (cc, libcrypt-dev)\n";
+    for my $rounds (0, @CRYPT_ROUNDS) {
+        my $hash = $rounds ? crypt('bench', "\$sha1\$$rounds\$benchsalt\$") : '{PLAIN}bench';
+        die "crypt(3) has no sha1crypt\n" unless defined $hash && $hash =~ /^(\$sha1\$|\{PLAIN)/;
+        my $file = "$out/basic/htpasswd-$rounds";
+        open(my $fh, '>', $file) or die "$file: $!";
+        print $fh "bench:$hash\n";
+        close $fh;
+        chmod 0644, $file;
+        next unless $rounds;
+        chomp(my $ns = `$microbench '$hash' bench`);
+        die "crypt_microbench gave no time for $hash\n" unless $ns =~ /^\d+$/;
+        $raw_ns{"crypt $rounds"} = $ns;
+    }
+    $tokens{basic} = "$out/tokens/basic-bench.txt";
+    open(my $fh, '>', $tokens{basic}) or die "$tokens{basic}: $!";
+    print $fh 'Basic ' . MIME::Base64::encode_base64('bench:bench', '') . "\n";
+    close $fh;
+}
+
 # The main instance's locations for these rows ($nocache: "auth_jwt_verify_cache off;").
 sub rows_users_live_in_locations {
     my ($nocache) = @_;
-    return <<"EOF";
+    my $conf = <<"EOF";
         location = /basic {
             auth_basic "bench"; auth_basic_user_file $out/htpasswd;
             empty_gif;
@@ -236,6 +271,21 @@ sub rows_users_live_in_locations {
         }
         location = /jwt-${BIG_KEY_SET}keys-nocache {
             auth_jwt "bench"; auth_jwt_key_file $big_key_set; $nocache
+            empty_gif;
+        }
+        # The control rows: location names of one length, so that nginx's own work is the same.
+EOF
+    $conf .= <<"EOF" for '00', @CRYPT_ROUNDS;
+        location = /basic-$_ {
+            auth_basic "bench"; auth_basic_user_file $out/basic/htpasswd-@{[ $_ + 0 ]};
+            empty_gif;
+        }
+EOF
+    return $conf . <<"EOF";
+        # The {PLAIN} user file again, in the directory of a key file (jwe-keys.json): nginx
+        # opens it on every request, which must not wake the key file watchers.
+        location = /basic-kf {
+            auth_basic "bench"; auth_basic_user_file $out/htpasswd;
             empty_gif;
         }
         location /plain/ { root $out/html; }
@@ -427,7 +477,9 @@ sub worker_rss_kib {
 
 sub status_of {
     my ($path, $token) = @_;
-    my %h = defined $token ? (headers => { Authorization => "Bearer $token" }) : ();
+    # As bench/wrk.lua sends it: a line with a space in it is the whole header value.
+    my $value = defined $token && $token =~ / / ? $token : "Bearer " . ($token // '');
+    my %h = defined $token ? (headers => { Authorization => $value }) : ();
     return HTTP::Tiny->new(timeout => 5)->get("http://127.0.0.1:$port$path", \%h)->{status};
 }
 
@@ -567,7 +619,15 @@ push @scenarios,
     ['static file RS256 nocache', '/off/index.html', $tokens{'distinct-RS256'}, 200, 'RS256 distinct',
         'cache off, the static file named directly', { vs => 'baseline static file' }],
     ['redirect RS256 nocache', '/off/', $tokens{'distinct-RS256'}, 200, 'RS256 distinct',
-        'cache off, the directory URI (ACCESS runs again after the redirect)', { vs => 'baseline redirect' }];
+        'cache off, the directory URI (ACCESS runs again after the redirect)', { vs => 'baseline redirect' }],
+    ['baseline auth_basic plain', '/basic-00', $tokens{basic}, 200, undef,
+        'no auth_jwt: auth_basic, the right password stored {PLAIN} (the control rows\' baseline)'],
+    (map { ["control sha1crypt $_", "/basic-$_", $tokens{basic}, 200, "crypt $_",
+        "no auth_jwt: auth_basic, the right password stored as sha1crypt of $_ rounds",
+        { vs => 'baseline auth_basic plain' }] } @CRYPT_ROUNDS),
+    ['auth_basic beside a key file', '/basic-kf', $tokens{basic}, 200, undef,
+        "no auth_jwt: as the control rows' baseline, the user file in a key file's directory",
+        { vs => 'baseline auth_basic plain' }];
 # Every refused row, old or new, is compared with auth_basic's 401: a 401 costs nginx less
 # than a 200 (no content handler), which would otherwise count in the module's favour.
 for my $s (@scenarios) {
@@ -702,7 +762,8 @@ my @profile;
 my $profile_md = '';
 if (($ENV{BENCH_PROFILE} // 1) && system('perf --version >/dev/null 2>&1') == 0) {
     my %wanted = map { $_ => 1 } ('baseline', 'baseline long', 'repeated RS256', 'garbage (notice)',
-        map { "distinct $_" } @$ALGS_DISTINCT);
+        (map { "distinct $_" } @$ALGS_DISTINCT), 'baseline auth_basic plain',
+        (map { "control sha1crypt $_" } @CRYPT_ROUNDS), 'auth_basic beside a key file');
     for my $s (grep { $wanted{ $_->[0] } } @scenarios) {
         my ($name, $path, $tokens) = @$s;
         my $data = "$out/perf.data";
@@ -802,6 +863,16 @@ sub rows_users_live_in_notes {
         . " request, %.1f µs on the file named directly (overhead µs; the same would mean the"
         . " verdict is reused after the redirect).\n", $redirect->{overhead}, $file->{overhead}
         if $file && $redirect;
+    my ($plain, $beside) = @row_named{ 'baseline auth_basic plain', 'auth_basic beside a key file' };
+    $notes .= sprintf "auth_basic's user file beside a key file: %+.1f µs per request over the same"
+        . " file in a directory without one (what waking the key file watchers on each open would"
+        . " cost shows here).\n", $beside->{cpu_us} - $plain->{cpu_us} if $plain && $beside;
+    for my $rounds (@CRYPT_ROUNDS) {
+        my $control = $row_named{"control sha1crypt $rounds"} or next;
+        $notes .= sprintf "Control, no module code: auth_basic with a %.1f µs password hash costs"
+            . " %.1f µs beyond its {PLAIN} twin and the hash's warm-loop time.\n",
+            $control->{crypto}, $control->{overhead};
+    }
     return $notes;
 }
 

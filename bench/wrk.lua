@@ -3,7 +3,9 @@
 --   wrk -s bench/wrk.lua <url> -- <token file or "-"> [label]
 --
 -- The token file holds one token per line; requests rotate through them, each sent as
--- "Authorization: Bearer <token>". With "-" the request carries no Authorization header.
+-- "Authorization: Bearer <token>". A line with a space in it (a token never has one) is the
+-- whole header value ("Basic ..." for the auth_basic rows). With "-" the request carries no
+-- Authorization header.
 -- Requests are formatted once in init(), so rotating costs wrk almost nothing per request.
 --
 -- With BENCH_STOP_AFTER=N in the environment, the thread stops after N responses (for the
@@ -33,8 +35,8 @@ function init(args)
    if file and file ~= "-" then
       for line in io.lines(file) do
          if #line > 0 then
-            requests[#requests + 1] =
-               wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. line })
+            local value = line:find(" ", 1, true) and line or ("Bearer " .. line)
+            requests[#requests + 1] = wrk.format(nil, nil, { ["Authorization"] = value })
          end
       end
    end

@@ -16,6 +16,8 @@ sub category {
          : $base eq 'nginx'        ? 'nginx'
          : $base =~ /^libc\.so/    ? 'libc'
          : $base =~ /libcrypto/    ? 'crypto'
+         # crypt(3), the password hash of bench.pl's auth_basic control rows.
+         : $base =~ /^libcrypt\.so/ ? 'crypto'
          : $base =~ /ngx_auth_jwt/ ? (crypto_symbol($symbol // '') ? 'crypto' : 'module')
          :                           'other';
 }
