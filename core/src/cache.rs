@@ -353,32 +353,43 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    const CHUNK: usize = 32;
-    let mut diff = 0u64;
-    if a.len() < CHUNK {
-        for (x, y) in a.iter().zip(b) {
-            diff |= u64::from(x ^ y);
-        }
+    let diff = if a.len() < BLOCK {
+        a.iter().zip(b).fold(0u64, |diff, (x, y)| diff | u64::from(x ^ y))
     } else {
-        // Four independent lanes of 8 bytes, which the compiler turns into vector XORs and
-        // ORs; the bytes after the last whole chunk are covered by one more chunk that ends
-        // at the end (overlapping the one before), not by a byte loop.
-        let mut lanes = [0u64; 4];
-        let mut xor_into = |x: &[u8], y: &[u8]| {
-            for (lane, (p, q)) in lanes.iter_mut().zip(x.chunks_exact(8).zip(y.chunks_exact(8))) {
-                let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
-                *lane |= word(p) ^ word(q);
-            }
-        };
-        for (x, y) in a.chunks_exact(CHUNK).zip(b.chunks_exact(CHUNK)) {
-            xor_into(x, y);
+        // Whole blocks of fixed size, which the compiler turns into vector XORs and ORs with
+        // no bounds checks; the bytes after the last whole block are covered by one more
+        // block that ends at the end (overlapping the one before), not by a byte loop.
+        let mut lanes = [0u64; BLOCK / 8];
+        for (x, y) in a.chunks_exact(BLOCK).zip(b.chunks_exact(BLOCK)) {
+            xor_block(&mut lanes, x, y);
         }
-        let last = a.len() - CHUNK;
-        xor_into(&a[last..], &b[last..]);
-        diff = lanes.iter().fold(0, |acc, lane| acc | lane);
-    }
+        let last = a.len() - BLOCK;
+        xor_block(&mut lanes, &a[last..], &b[last..]);
+        lanes.iter().fold(0, |acc, lane| acc | lane)
+    };
     // Keeps the compiler from turning the accumulation into a loop that exits early.
     std::hint::black_box(diff) == 0
+}
+
+/// Bytes compared per step of [`constant_time_eq`].
+const BLOCK: usize = 64;
+
+/// ORs the XOR of the first [`BLOCK`] bytes of `x` and `y` into `lanes` (callers pass at
+/// least that many).
+fn xor_block(lanes: &mut [u64; BLOCK / 8], x: &[u8], y: &[u8]) {
+    let (Some(x), Some(y)) = (x.first_chunk::<BLOCK>(), y.first_chunk::<BLOCK>()) else {
+        // Unreachable for the callers above; a short block counts as a difference.
+        lanes[0] |= 1;
+        return;
+    };
+    for (k, lane) in lanes.iter_mut().enumerate() {
+        let word = |bytes: &[u8; BLOCK]| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[8 * k..8 * k + 8]);
+            u64::from_le_bytes(w)
+        };
+        *lane |= word(x) ^ word(y);
+    }
 }
 
 /// Passes a `u64` that is already a keyed hash through unchanged.
