@@ -1,8 +1,10 @@
 //! The JOSE header members that key management reads (RFC 7518 §4.6, §4.7, §4.8), checked
 //! when the token is parsed, before any key is touched.
 
+use std::borrow::Cow;
+
 use aws_lc_rs::agreement::{ParsedPublicKey, UnparsedPublicKey};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::base64url;
 use crate::error::escape;
@@ -96,7 +98,7 @@ pub(crate) fn key_params(
             Ok(KeyParams::None)
         }
         KeyAlgorithm::EcdhEs | KeyAlgorithm::EcdhEsKw(_) => {
-            let epk = ephemeral_key(&epk_object(header, header_json, max_depth)?)?;
+            let epk = ephemeral_key_of(header, header_json, max_depth)?;
             let apu = optional_bytes(header, "apu", MAX_PARTY_INFO_BYTES)?;
             let apv = optional_bytes(header, "apv", MAX_PARTY_INFO_BYTES)?;
             Ok(KeyParams::Ecdh { epk, apu, apv })
@@ -129,42 +131,40 @@ pub(crate) fn key_params(
     }
 }
 
-/// The `epk` member, which must be an object. The byte-level scan hands over its text (a few
-/// members to parse); after the serde_json scan, which does not tell an object from other
-/// values, the whole header is parsed for it.
-fn epk_object(
+/// The members of an `epk` object that make the key, in the order they are checked.
+const EPK_MEMBERS: [&str; 4] = ["kty", "crv", "x", "y"];
+
+/// The key of the `epk` member, which must be an object. The byte-level scan hands over its
+/// text, which is scanned for the members of the key (checked by the same JSON rules, no map
+/// built); after the serde_json scan, which does not tell an object from other values, the
+/// whole header is parsed for it.
+fn ephemeral_key_of(
     header: &Scanned<'_>,
     header_json: &[u8],
     max_depth: usize,
-) -> Result<Map<String, Value>, JweError> {
+) -> Result<EphemeralKey, JweError> {
     let not_object = || JweError::WrongType { member: "epk", expected: "an object" };
     match header.get("epk") {
         None => Err(JweError::Missing("epk")),
         // Part of a header that passed the limits, so within them on its own.
         Some(Member::Object(text)) => {
-            json::parse_object(text.as_bytes(), max_depth).map_err(super::json_error)
+            let members = json::scan_object(text.as_bytes(), max_depth, EPK_MEMBERS)
+                .map_err(super::json_error)?;
+            ephemeral_key(&members)
         }
         Some(Member::Other) => {
-            let mut whole =
-                json::parse_object(header_json, max_depth).map_err(super::json_error)?;
-            match whole.remove("epk") {
-                Some(Value::Object(epk)) => Ok(epk),
+            let whole = json::parse_object(header_json, max_depth).map_err(super::json_error)?;
+            match whole.get("epk") {
+                Some(Value::Object(epk)) => ephemeral_key(&EPK_MEMBERS.map(|name| {
+                    epk.get(name).map(|value| match value {
+                        Value::String(s) => Member::Str(Cow::Borrowed(s)),
+                        _ => Member::Other,
+                    })
+                })),
                 _ => Err(not_object()),
             }
         }
         Some(Member::Str(_) | Member::Number(_)) => Err(not_object()),
-    }
-}
-
-/// The string member `member` of an `epk` object.
-fn epk_string<'e>(
-    epk: &'e Map<String, Value>,
-    member: &'static str,
-) -> Result<Option<&'e str>, JweError> {
-    match epk.get(member) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(JweError::WrongType { member, expected: "a string" }),
     }
 }
 
@@ -217,10 +217,16 @@ fn fixed<const N: usize>(
 /// the curve equation check, which is what defeats the invalid-curve attack (a point of a
 /// weak twist curve would leak the private key bit by bit). Whether the curve is the one of
 /// our key is checked when candidate keys are chosen.
-fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
+fn ephemeral_key(epk: &[Option<Member<'_>>; EPK_MEMBERS.len()]) -> Result<EphemeralKey, JweError> {
     let bad = |what: &str| JweError::BadEphemeralKey(what.to_owned());
-    let kty = epk_string(epk, "kty")?.ok_or_else(|| bad("has no \"kty\""))?;
-    let crv = epk_string(epk, "crv")?.ok_or_else(|| bad("has no \"crv\""))?;
+    // The string member at `index` of `EPK_MEMBERS`; `None` when absent.
+    let string = |index: usize| match &epk[index] {
+        None => Ok(None),
+        Some(Member::Str(s)) => Ok(Some(&**s)),
+        Some(_) => Err(JweError::WrongType { member: EPK_MEMBERS[index], expected: "a string" }),
+    };
+    let kty = string(0)?.ok_or_else(|| bad("has no \"kty\""))?;
+    let crv = string(1)?.ok_or_else(|| bad("has no \"crv\""))?;
     let curve = EcdhCurve::from_jwk(kty, crv).ok_or_else(|| {
         JweError::BadEphemeralKey(format!(
             "has unsupported kty {} and crv {}",
@@ -229,8 +235,9 @@ fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
         ))
     })?;
     let len = curve.field_len();
-    let coordinate = |member: &'static str| -> Result<Vec<u8>, JweError> {
-        let s = epk_string(epk, member)?.ok_or_else(|| bad(&format!("has no \"{member}\"")))?;
+    let coordinate = |index: usize| -> Result<Vec<u8>, JweError> {
+        let member = EPK_MEMBERS[index];
+        let s = string(index)?.ok_or_else(|| bad(&format!("has no \"{member}\"")))?;
         let bytes = base64url::decode(s.as_bytes())
             .map_err(|_| bad(&format!("member \"{member}\" is not base64url")))?;
         if bytes.len() != len {
@@ -240,11 +247,11 @@ fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
     };
     let mut point = Vec::with_capacity(1 + 2 * len);
     if curve.is_okp() {
-        point.extend_from_slice(&coordinate("x")?);
+        point.extend_from_slice(&coordinate(2)?);
     } else {
         point.push(0x04);
-        point.extend_from_slice(&coordinate("x")?);
-        point.extend_from_slice(&coordinate("y")?);
+        point.extend_from_slice(&coordinate(2)?);
+        point.extend_from_slice(&coordinate(3)?);
     }
     let public = ParsedPublicKey::try_from(UnparsedPublicKey::new(curve.agreement(), &point))
         .map_err(|_| JweError::BadEphemeralKey(format!("is not a point on {}", curve.crv())))?;
@@ -255,20 +262,52 @@ fn ephemeral_key(epk: &Map<String, Value>) -> Result<EphemeralKey, JweError> {
 mod tests {
     use super::*;
 
-    fn epk_of(header: &str) -> Result<Map<String, Value>, JweError> {
+    fn epk_of(header: &str) -> Result<EcdhCurve, JweError> {
         let members = json::scan_object(header.as_bytes(), 32, SCANNED).expect("a valid header");
-        epk_object(&Scanned::of(members), header.as_bytes(), 32)
+        ephemeral_key_of(&Scanned::of(members), header.as_bytes(), 32).map(|key| key.curve)
+    }
+
+    /// A P-256 point (the generator), as an `epk` with `extra` members after its own.
+    fn p256_epk(extra: &str) -> String {
+        let x = "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY";
+        let y = "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU";
+        format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"{extra}}}"#)
     }
 
     #[test]
     fn epk_is_read_from_either_scan() {
-        let epk = r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AQ"}"#;
-        // Plain names: the byte-level scan hands over the object's text.
-        let fast = epk_of(&format!(r#"{{"alg":"ECDH-ES","epk":{epk}}}"#)).unwrap();
-        // An escaped name sends the header to the serde_json scan, which parses it whole.
-        let full = epk_of(&format!(r#"{{"\u0061lg":"ECDH-ES","epk":{epk}}}"#)).unwrap();
-        assert_eq!(fast, full);
-        assert_eq!(fast["crv"], "P-256");
+        for epk in [p256_epk(""), p256_epk(r#","kid":"e\u0070k""#)] {
+            // Plain names: the byte-level scan hands over the object's text.
+            let fast = epk_of(&format!(r#"{{"alg":"ECDH-ES","epk":{epk}}}"#));
+            // An escaped name sends the header to the serde_json scan, which parses it whole.
+            let full = epk_of(&format!(r#"{{"\u0061lg":"ECDH-ES","epk":{epk}}}"#));
+            assert_eq!(fast, Ok(EcdhCurve::P256), "{epk}");
+            assert_eq!(full, fast, "{epk}");
+        }
+    }
+
+    /// The same errors, worded the same, whichever scan read the header.
+    #[test]
+    fn epk_members_are_checked_alike_by_either_scan() {
+        let wrong = |member| Err(JweError::WrongType { member, expected: "a string" });
+        let bad = |what: &str| Err(JweError::BadEphemeralKey(what.to_owned()));
+        for (epk, expected) in [
+            (r#"{"crv":"P-256","x":"AA","y":"AQ"}"#.to_owned(), bad("has no \"kty\"")),
+            (r#"{"kty":1,"crv":"P-256"}"#.to_owned(), wrong("kty")),
+            (r#"{"kty":"EC","crv":["P-256"]}"#.to_owned(), wrong("crv")),
+            (r#"{"kty":"EC","crv":"P-256","x":null}"#.to_owned(), wrong("x")),
+            (
+                r#"{"kty":"EC","crv":"P-256","x":"AA"}"#.to_owned(),
+                bad("member \"x\" has the wrong length"),
+            ),
+            (p256_epk("").replace(r#""y":"#, r#""z":"#), bad("has no \"y\"")),
+            (p256_epk("").replace("T-NC", "U-NC"), bad("is not a point on P-256")),
+        ] {
+            let fast = epk_of(&format!(r#"{{"alg":"ECDH-ES","epk":{epk}}}"#));
+            let full = epk_of(&format!(r#"{{"\u0061lg":"ECDH-ES","epk":{epk}}}"#));
+            assert_eq!(fast, expected, "{epk}");
+            assert_eq!(full, expected, "{epk}");
+        }
     }
 
     #[test]
