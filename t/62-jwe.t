@@ -294,6 +294,10 @@ subtest 'a new key file is used at once; cached tokens of the old keys are refus
     rename "$keys.new", $keys or die "rename: $!";
     ok(defined $n->wait_for_status(200, 5, '/enc', bearer($theirs)),
         'the other keys decrypt once the file is replaced') or diag($n->error_log);
+    # Every key of the file counts, the decryption keys ("use": "enc") too.
+    my $count = @{ $fx->{foreign_key_file}{keys} };
+    ok($n->wait_for_log(qr/key file "\Q$keys\E" reloaded: $count keys/, 2),
+        "the reload line counts the $count keys, decryption keys included") or diag($n->error_log);
     my ($status, $head) = $n->get('/enc', bearer($ours->{token}));
     is($status, 401, 'our token, cached with the old keys, is refused');
     is(header_of($head, 'X-Status'), 'decrypt_failed', 'decrypt_failed');

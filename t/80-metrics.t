@@ -229,7 +229,7 @@ subtest 'key set status' => sub {
     my @pids = sort map { $_->{pid} } @{ $status->{workers} };
     is_deeply(\@pids, [sort $n->worker_pids], 'one entry per worker, with its pid');
     my $source = api_source($status->{workers}[0]);
-    is_deeply($source->{keys}, [{ kid => 'rsa', kty => 'RSA', alg => undef }], 'kid, kty, alg')
+    is_deeply($source->{keys}, [{ kid => 'rsa', kty => 'RSA', alg => undef, use => 'sig' }], 'kid, kty, alg, use')
         or diag(explain $source);
     is($source->{kind}, 'file', 'a key file');
     ok($source->{generation} > 0 && $source->{loaded_at} > 0, 'generation and load time');

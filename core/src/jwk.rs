@@ -117,6 +117,8 @@ pub struct KeySet {
     keys: Vec<Jwk>,
     /// The file's JWE decryption keys (see `jwe/keys.rs`).
     decryption: DecryptionKeys,
+    /// Entries of the files that gave a signing key, a decryption key or both.
+    usable_entries: usize,
     skipped: Vec<String>,
     warnings: Vec<String>,
     /// See [`KeySet::generation`].
@@ -163,6 +165,9 @@ impl KeySet {
             problem,
         })?;
         let decrypts = self.decryption.consider(entry).map_err(KeySetError::Decryption)?;
+        if decrypts || matches!(signing, Parsed::Key(..)) {
+            self.usable_entries += 1;
+        }
         match signing {
             Parsed::Key(alg, material) => {
                 if let Some(why) = short_secret_warning(&material, alg) {
@@ -182,6 +187,7 @@ impl KeySet {
         KeySet {
             keys: Vec::new(),
             decryption: DecryptionKeys::empty(),
+            usable_entries: 0,
             skipped: Vec::new(),
             warnings: Vec::new(),
             generation: next_generation(),
@@ -194,6 +200,7 @@ impl KeySet {
     pub fn extend(&mut self, other: KeySet) {
         self.keys.extend(other.keys);
         self.decryption.extend(other.decryption);
+        self.usable_entries += other.usable_entries;
         self.skipped.extend(other.skipped);
         self.warnings.extend(other.warnings);
         self.generation = next_generation();
@@ -232,14 +239,22 @@ impl KeySet {
             kid: key.kid.clone(),
             kty: kty(&key.material),
             alg: key.alg.map(Algorithm::name),
+            usage: "sig",
         };
-        self.keys.iter().map(info).collect()
+        self.keys.iter().map(info).chain(self.decryption.describe()).collect()
     }
 
-    /// Number of usable keys.
+    /// Number of usable signing keys.
     #[must_use]
     pub fn len(&self) -> usize {
         self.keys.len()
+    }
+
+    /// Number of keys of the files that verify signatures, decrypt encrypted tokens, or both
+    /// (an RSA private key, a secret without `use`): the "N keys" of the log.
+    #[must_use]
+    pub fn usable_keys(&self) -> usize {
+        self.usable_entries
     }
 
     #[must_use]
@@ -532,6 +547,38 @@ mod tests {
         assert_eq!(set.candidates(Algorithm::HS256, None).count(), 1);
         assert_eq!(set.candidates(Algorithm::HS512, None).count(), 1);
         assert_eq!(set.candidates(Algorithm::RS256, None).count(), 0);
+    }
+
+    /// The log's "N keys" counts keys that verify or decrypt, each once; the status page lists
+    /// each use of each key, without material.
+    #[test]
+    fn keys_are_counted_once_and_described_for_each_use() {
+        let k32 = "A".repeat(43);
+        let decrypting_only = format!(
+            r#"{{"keys":[{{"kty":"oct","kid":"e","use":"enc","alg":"A256KW","k":"{k32}"}}]}}"#
+        );
+        let set = KeySet::from_json(decrypting_only.as_bytes()).unwrap();
+        assert_eq!((set.len(), set.usable_keys()), (0, 1));
+        let info = crate::metrics::KeyInfo {
+            kid: Some("e".into()),
+            kty: "oct",
+            alg: Some("A256KW"),
+            usage: "enc",
+        };
+        assert_eq!(set.describe(), vec![info]);
+
+        // A secret without `use` or `alg` both verifies HS* and decrypts dir/A*KW: one key,
+        // listed for each use.
+        let both = KeySet::from_json(format!(r#"{{"kty":"oct","k":"{k32}"}}"#).as_bytes()).unwrap();
+        assert_eq!(both.usable_keys(), 1);
+        let uses: Vec<&str> = both.describe().iter().map(|key| key.usage).collect();
+        assert_eq!(uses, ["sig", "enc"]);
+
+        let mut combined = set.clone();
+        combined.extend(both);
+        assert_eq!(combined.usable_keys(), 2);
+        let shown = format!("{:?}", combined.describe());
+        assert!(!shown.contains(&k32), "{shown}");
     }
 
     #[test]

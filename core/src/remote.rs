@@ -154,7 +154,7 @@ impl RemoteKeySet {
     ) -> FetchReport {
         match result {
             Ok(keys) => {
-                let count = keys.len();
+                let count = keys.usable_keys();
                 self.good = Some(Good { keys: Arc::new(keys), fetched_at: now, by: id });
                 self.failure = None;
                 self.failures_in_row = 0;

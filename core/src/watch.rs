@@ -371,7 +371,7 @@ impl WatchState {
         match read {
             Ok(keys) => {
                 self.pending.remove(&key);
-                let count = keys.len();
+                let count = keys.usable_keys();
                 // The same notes as at start-up: weak keys, and keys skipped on purpose.
                 for weak in keys.warnings() {
                     self.report(Severity::Warn, every_worker, format!("key file {path}: {weak}"));

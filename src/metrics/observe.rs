@@ -216,14 +216,14 @@ impl Observed {
                 }
             }
             if let Some(slot) = self.slot(zone, SourceKind::File, &name) {
-                zone.set_source_gauges(slot, worker, status.generation, status.keys.len() as u64);
+                zone.set_source_gauges(slot, worker, status.generation, status.usable_keys as u64);
             }
             sources.push(status);
         }
         let requests: Vec<SourceStatus> = self.requests.iter().cloned().collect();
         for status in requests {
             if let Some(slot) = self.slot(zone, SourceKind::Request, &status.source) {
-                zone.set_source_gauges(slot, worker, status.generation, status.keys.len() as u64);
+                zone.set_source_gauges(slot, worker, status.generation, status.usable_keys as u64);
             }
             sources.push(status);
         }

@@ -230,6 +230,21 @@ impl DecryptionKeys {
         self.keys.len()
     }
 
+    /// What each key is, without its material (for a status page).
+    pub(crate) fn describe(&self) -> impl Iterator<Item = crate::metrics::KeyInfo> + '_ {
+        self.keys.iter().map(|key| crate::metrics::KeyInfo {
+            kid: key.kid.clone(),
+            kty: match &key.material {
+                Material::Oct(_) => "oct",
+                Material::Rsa(_) => "RSA",
+                Material::Ecdh(curve, _) if curve.is_okp() => "OKP",
+                Material::Ecdh(..) => "EC",
+            },
+            alg: key.alg.map(KeyAlgorithm::name),
+            usage: "enc",
+        })
+    }
+
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()

@@ -24,6 +24,10 @@ pub struct KeyInfo {
     pub kty: &'static str,
     /// The key's own `alg`, if it names one.
     pub alg: Option<&'static str>,
+    /// What the module does with it, in the words of the JWK `use`: `sig` (verifies
+    /// signatures) or `enc` (decrypts encrypted tokens). A key that does both (an RSA private
+    /// key without `use`) is listed once for each.
+    pub usage: &'static str,
 }
 
 /// A stable 64-bit name hash (FNV-1a), never 0 (0 marks a free slot in the zone).

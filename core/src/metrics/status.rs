@@ -14,7 +14,10 @@ pub struct SourceStatus {
     pub kind: &'static str,
     /// The file path or the URI.
     pub source: String,
+    /// One entry per use of each key: a key that verifies and decrypts is listed twice.
     pub keys: Vec<KeyInfo>,
+    /// Keys that verify, decrypt or both ([`KeySet::usable_keys`]): the gauge.
+    pub usable_keys: usize,
     /// The key set generation; 0 when no keys are in force.
     pub generation: u64,
     /// Unix time the keys in force were loaded or fetched.
@@ -29,6 +32,7 @@ impl SourceStatus {
     /// Fills `keys` and `generation` from the set in force.
     pub fn set_keys(&mut self, keys: &KeySet) {
         self.keys = keys.describe();
+        self.usable_keys = keys.usable_keys();
         self.generation = keys.generation();
     }
 
@@ -36,7 +40,7 @@ impl SourceStatus {
         let keys: Vec<Value> = self
             .keys
             .iter()
-            .map(|key| json!({ "kid": key.kid, "kty": key.kty, "alg": key.alg }))
+            .map(|key| json!({ "kid": key.kid, "kty": key.kty, "alg": key.alg, "use": key.usage }))
             .collect();
         json!({
             "kind": self.kind,
@@ -164,7 +168,7 @@ mod tests {
         assert_eq!(worker["pid"], 101);
         assert_eq!(
             worker["sources"][0]["keys"][0],
-            json!({"kid": "k1", "kty": "oct", "alg": "HS256"})
+            json!({"kid": "k1", "kty": "oct", "alg": "HS256", "use": "sig"})
         );
         assert_eq!(worker["sources"][0]["error"], "bad JSON");
         assert_eq!(worker["sources"][0]["error_at"], 9);
