@@ -65,9 +65,15 @@ subtest 'keys and tokens made by the tool are accepted, every JWE alg family' =>
         is($private->{use}, 'enc', "$alg: use enc");
         push @keys, $private;
     }
-    # The module decrypts with the private keys: one key file with all of them and the signer.
+    # The module decrypts with the private keys: one key file with all of them and the signer,
+    # built with `jwks add`, which keeps the private part of decryption keys only.
     my $set = "$work/enc-set.json";
-    spit($set, encode_json({ keys => \@keys }));
+    cli_ok('jwks', 'add', '--set', $set, "$work/signer.jwk", map { "$work/enc$_.jwk" } 0 .. $#families);
+    is((stat $set)[2] & 0777, 0600, 'jwks add writes a set with decryption keys 0600');
+    my @in_set = @{ decode_json(slurp($set))->{keys} };
+    is(scalar(grep { $_->{use} eq 'enc' && ($_->{kty} eq 'oct' || defined $_->{d}) } @in_set),
+       scalar @families, 'jwks add keeps the private part of every decryption key');
+    ok(!defined $in_set[0]{d}, 'and drops the private part of the signing key');
     chmod 0644, $set;
     my ($check) = cli_json('check-keys', $set);
     is($check->{decryption_keys}, scalar @families, 'check-keys counts every decryption key');

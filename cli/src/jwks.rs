@@ -15,7 +15,7 @@ use crate::fail;
 use crate::files::{read_limited, write_atomic, Access, Existing};
 use crate::keyfile::{has_secrets, parse_object, read_set, set_text};
 use crate::keygen::{generate_and_write, KeySpec, PrivateFormat};
-use crate::keys::{strip_private, PrivateKey};
+use crate::keys::{is_decryption_key, strip_private, PrivateKey};
 use crate::time::{format_date, now, parse_non_negative};
 
 /// The member that records when a key was added to the set.
@@ -23,7 +23,8 @@ pub const ADDED: &str = "x-added";
 
 #[derive(Subcommand)]
 pub enum JwksCommand {
-    /// Add public keys (JWK, JWK Set or PEM; private parts are dropped) to a set.
+    /// Add keys (JWK, JWK Set or PEM) to a set: the public part of signing keys, decryption
+    /// keys ("use": "enc") whole (the module decrypts with them; the set is then written 0600).
     Add(AddArgs),
     /// Remove keys by kid.
     Remove(RemoveArgs),
@@ -112,9 +113,11 @@ pub fn save(path: &Path, keys: &[Map<String, Value>]) -> Result<()> {
     write_atomic(path, text.as_bytes(), access, Existing::Replace)
 }
 
-/// The public JWKs in a key file: a JWK, a JWK Set, or a PEM key (then with its thumbprint
-/// as kid).
-fn public_keys_of(path: &Path) -> Result<Vec<Map<String, Value>>> {
+/// The JWKs of a key file to put in a set for nginx: a JWK, a JWK Set, or a PEM key (then its
+/// public part, with its thumbprint as kid). Signing keys lose their private members (nginx
+/// verifies with the public part); decryption keys (`"use": "enc"`) keep theirs, since the
+/// module decrypts with them.
+fn keys_for_nginx(path: &Path) -> Result<Vec<Map<String, Value>>> {
     let bytes = read_limited(path)?;
     let shown = path.display();
     if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
@@ -127,14 +130,17 @@ fn public_keys_of(path: &Path) -> Result<Vec<Map<String, Value>>> {
         Some(_) => fail!("{shown}: member \"keys\" is not an array"),
         None => vec![root],
     };
-    Ok(keys.iter().map(strip_private).collect())
+    Ok(keys
+        .iter()
+        .map(|key| if is_decryption_key(key) { key.clone() } else { strip_private(key) })
+        .collect())
 }
 
 fn add(args: &AddArgs, json: bool) -> Result<bool> {
     let mut set = read_set(&args.set)?;
     let mut added = Vec::new();
     for file in &args.keys {
-        for mut key in public_keys_of(file)? {
+        for mut key in keys_for_nginx(file)? {
             let Some(kid) = kid_of(&key).map(str::to_owned) else {
                 fail!("{}: a key has no kid (give it one, or add it as PEM)", file.display());
             };

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::error::{Context, Result};
 use crate::fail;
 use crate::files::read_limited;
-use crate::keys::PRIVATE_MEMBERS;
+use crate::keys::{is_decryption_key, PRIVATE_MEMBERS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SecretType {
@@ -78,9 +78,19 @@ pub fn manifest(args: &SecretArgs, content: &[u8]) -> Result<Value> {
         };
         for (i, key) in keys.iter().enumerate() {
             let is_oct = key.get("kty").and_then(Value::as_str) == Some("oct");
+            // The module decrypts with a decryption key's private part, read from a mounted
+            // generic Secret; the Ingress Controller's JWT policy only verifies signatures.
+            let decrypts = matches!(args.secret_type, SecretType::Generic)
+                && key.as_object().is_some_and(is_decryption_key);
             if let Some(m) = PRIVATE_MEMBERS.iter().find(|m| key.get(**m).is_some()) {
-                if !is_oct {
-                    fail!("{}: key {} has the private member \"{m}\": put only public keys in a Secret for nginx", args.file.display(), i + 1);
+                if !is_oct && !decrypts {
+                    fail!(
+                        "{}: key {} has the private member \"{m}\": a Secret for nginx holds the \
+                         public part of signing keys (private keys only for decryption keys, \
+                         \"use\": \"enc\", in a --type generic Secret)",
+                        args.file.display(),
+                        i + 1
+                    );
                 }
             }
         }
@@ -159,6 +169,34 @@ mod tests {
         assert_eq!(STANDARD.decode(m["data"]["jwk"].as_str().unwrap()).unwrap(), SET);
         let text = yaml(&m);
         assert!(text.contains("type: \"nginx.org/jwk\"\ndata:\n  jwk: "), "{text}");
+    }
+
+    /// The module decrypts with a decryption key's private part: a generic Secret (a volume
+    /// for `auth_jwt_key_file`) may hold one; a signing key's private part never, nor does the
+    /// Ingress Controller's Secret hold any.
+    #[test]
+    fn decryption_keys_keep_their_private_part_in_a_generic_secret_only() {
+        let (x, d) = (
+            "MSSzCCAWJG4W1XuPI9bObHQLoUZrn8-7ySlHa6sInAE",
+            "2BJ9h7Qne8Vu6AXyASInLW644r1NVWPgG5pmB3mi9mw",
+        );
+        let decrypting = format!(
+            r#"{{"keys":[{{"kty":"OKP","crv":"X25519","kid":"e","use":"enc","alg":"ECDH-ES","x":"{x}","d":"{d}"}}]}}"#
+        );
+        let generic = SecretArgs { secret_type: SecretType::Generic, ..args("jwe-keys") };
+        let m = manifest(&generic, decrypting.as_bytes()).unwrap();
+        assert_eq!(m["type"], "Opaque");
+        let refused = manifest(&args("jwe-keys"), decrypting.as_bytes()).unwrap_err().0;
+        assert!(refused.contains("private member \"d\""), "{refused}");
+        let (x, d) = (
+            "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+            "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+        );
+        let signing = format!(
+            r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"a","x":"{x}","d":"{d}"}}]}}"#
+        );
+        let refused = manifest(&generic, signing.as_bytes()).unwrap_err().0;
+        assert!(refused.contains("private member \"d\""), "{refused}");
     }
 
     #[test]

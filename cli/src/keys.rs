@@ -472,6 +472,12 @@ fn decode(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>> {
 /// JWK members that only a private key has: a key set for the module must not contain them.
 pub const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
 
+/// Whether `jwk` is a key for decrypting encrypted tokens (`"use": "enc"`): the module
+/// decrypts with its private part, so a key file for nginx keeps it.
+pub fn is_decryption_key(jwk: &Map<String, Value>) -> bool {
+    jwk.get("use").and_then(Value::as_str) == Some("enc")
+}
+
 /// The public JWK of any JWK: private members removed (an `oct` key stays as it is).
 pub fn strip_private(jwk: &Map<String, Value>) -> Map<String, Value> {
     let mut out = jwk.clone();
