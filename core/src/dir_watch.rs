@@ -78,19 +78,18 @@ mod linux {
     }
 
     impl Drop for DirWatches {
-        /// Stops the reader, which is blocked in `read`: removing a watch queues an event
-        /// (`IN_IGNORED`) that wakes it. Without a watch left, one is added and removed for
-        /// that; if even that fails the thread stays blocked, harmless, until the process ends.
+        /// Stops the reader, which is blocked in `read`. Removing a watch queues an event
+        /// (`IN_IGNORED`) that wakes it, but the watches of directories that are gone were
+        /// removed by the kernel already and queue nothing now: so a watch of `/` is added and
+        /// removed for that, whatever was watched. If even that fails the thread stays
+        /// blocked, harmless, until the process ends.
         fn drop(&mut self) {
             self.stop.store(true, Ordering::Release);
-            let dirs: Vec<PathBuf> = self.by_dir.keys().cloned().collect();
-            for dir in &dirs {
-                self.unwatch(dir);
+            for (_, descriptor) in self.by_dir.drain() {
+                let _ = self.watches.remove(descriptor);
             }
-            if dirs.is_empty() {
-                if let Ok(descriptor) = self.watches.add("/", WatchMask::DELETE_SELF) {
-                    let _ = self.watches.remove(descriptor);
-                }
+            if let Ok(descriptor) = self.watches.add("/", WatchMask::DELETE_SELF) {
+                let _ = self.watches.remove(descriptor);
             }
         }
     }
@@ -209,6 +208,32 @@ mod tests {
         }
         assert_eq!(Arc::strong_count(&wakes), 1, "the reader thread did not end");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A watched directory that was removed took its watch with it (nothing to remove, so
+    /// nothing queued by removing it): dropping still ends the reader.
+    #[test]
+    fn the_reader_ends_when_dropped_after_its_directory_went() {
+        let dir = std::env::temp_dir().join(format!("auth-jwt-dir-gone-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&wakes);
+        let mut watches = DirWatches::start(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            true
+        })
+        .unwrap();
+        watches.watch(&dir).unwrap();
+        std::fs::remove_dir(&dir).unwrap();
+        assert!(wait_for(&wakes, 1), "the removal did not wake the watcher");
+        settled(&wakes);
+        drop(watches);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&wakes) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(Arc::strong_count(&wakes), 1, "the reader thread did not end");
     }
 
     /// With no directory watched, dropping still ends the reader (it is woken by a watch
