@@ -77,12 +77,12 @@ pub fn manifest(args: &SecretArgs, content: &[u8]) -> Result<Value> {
             _ => vec![Value::Object(root.clone())],
         };
         for (i, key) in keys.iter().enumerate() {
-            let is_oct = key.get("kty").and_then(Value::as_str) == Some("oct");
-            // The module decrypts with a decryption key's private part, read from a mounted
-            // generic Secret; the Ingress Controller's JWT policy only verifies signatures.
-            let decrypts = matches!(args.secret_type, SecretType::Generic)
-                && key.as_object().is_some_and(is_decryption_key);
             if let Some(m) = PRIVATE_MEMBERS.iter().find(|m| key.get(**m).is_some()) {
+                let is_oct = key.get("kty").and_then(Value::as_str) == Some("oct");
+                // The module decrypts with a decryption key's private part, read from a mounted
+                // generic Secret; the Ingress Controller's JWT policy only verifies signatures.
+                let decrypts = args.secret_type == SecretType::Generic
+                    && key.as_object().is_some_and(is_decryption_key);
                 if !is_oct && !decrypts {
                     fail!(
                         "{}: key {} has the private member \"{m}\": a Secret for nginx holds the \

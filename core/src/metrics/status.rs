@@ -29,7 +29,7 @@ pub struct SourceStatus {
 }
 
 impl SourceStatus {
-    /// Fills `keys` and `generation` from the set in force.
+    /// Fills `keys`, `usable_keys` and `generation` from the set in force.
     pub fn set_keys(&mut self, keys: &KeySet) {
         self.keys = keys.describe();
         self.usable_keys = keys.usable_keys();
