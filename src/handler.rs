@@ -18,7 +18,7 @@ use crate::policy::{check_require, login_redirect_status, Refusal, RequireFailur
 use crate::remote_keys;
 use crate::response::{challenge_value, ChallengeError};
 use crate::state::{Outcome, RequestState};
-use crate::validation::{find_token, validate_with_remote};
+use crate::validation::{cached_verdict, find_token, validate_with_remote, TokenVerdict};
 use crate::Module;
 
 /// The access handler's decision for `request` (called by the nginx layer, `ffi/phase.rs`).
@@ -49,6 +49,11 @@ pub fn check_access(request: &mut Request) -> Status {
         Err(_) => return HTTPStatus::INTERNAL_SERVER_ERROR.into(),
     };
 
+    // The common case first: a token the verified-signature cache holds, for keys that need
+    // no work to find (no key request that may have to be fetched).
+    if let Some(verdict) = cached_verdict(token, conf) {
+        return answer(request, conf, auth, verdict);
+    }
     let (verdict, remote) = validate_with_remote(request, token, conf);
     // Keys of a key request are not in hand, or lack the token's `kid`: fetch and wait.
     if let Verdict::NeedKeys(_) = verdict {
@@ -60,10 +65,15 @@ pub fn check_access(request: &mut Request) -> Status {
         return Status::NGX_AGAIN;
     }
     remote_keys::refresh_ahead(request, conf, &remote);
+    answer(request, conf, auth, verdict)
+}
+
+/// Records the verdict for `$jwt_status` and the claim variables, applies `auth_jwt_require`
+/// to a valid token, and answers.
+fn answer(request: &mut Request, conf: &LocConf, auth: &AuthJwt, verdict: TokenVerdict) -> Status {
     let Some(state) = RequestState::find(request) else {
         return HTTPStatus::INTERNAL_SERVER_ERROR.into();
     };
-
     match verdict {
         Verdict::Valid(fields) => {
             // Recorded first, so that the require values can read the claims.
@@ -95,7 +105,7 @@ pub fn check_access(request: &mut Request) -> Status {
             }
             HTTPStatus::INTERNAL_SERVER_ERROR.into()
         }
-        // Answered above.
+        // Answered by the caller (it waits for the keys).
         Verdict::NeedKeys(_) => Status::NGX_AGAIN,
     }
 }

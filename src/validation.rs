@@ -24,11 +24,11 @@ pub type TokenVerdict = Verdict<Rc<TokenFields>>;
 /// Validates `token` for the location `conf`: through the location's verified-signature cache
 /// where one applies, else in full (the core decides; both give the same answer).
 pub fn validate(request: &Request, token: &[u8], conf: &LocConf) -> TokenVerdict {
-    validate_with_remote(request, token, conf).0
+    cached_verdict(token, conf).unwrap_or_else(|| validate_with_remote(request, token, conf).0)
 }
 
-/// [`validate`], and what the request found for each of the location's key requests (what the
-/// access handler may have to fetch).
+/// [`validate`] without the cache-only verdict (the caller tried it), and what the request
+/// found for each of the location's key requests (what the access handler may have to fetch).
 pub fn validate_with_remote(
     request: &Request,
     token: &[u8],
@@ -78,6 +78,31 @@ pub fn validate_with_remote(
         state.remember_validated(key, Rc::clone(fields));
     }
     (verdict, remote)
+}
+
+/// The verdict of the verified-signature cache alone, where the location's keys are one
+/// level's key files with fixed names (the common case): the cache needs only the generation
+/// of their key set, so no key set is loaded, no source resolved and nothing allocated.
+/// `None` when that does not apply or the cache does not hold the token: the full path
+/// decides, as it would have without this one.
+pub fn cached_verdict(token: &[u8], conf: &LocConf) -> Option<TokenVerdict> {
+    let sources = conf.keys.as_deref()?;
+    let ring = match (&sources.ring, sources.templates.is_empty(), sources.requests.is_empty()) {
+        (Some(ring), true, true) => ring,
+        _ => return None,
+    };
+    let generation = ring.ready_generation();
+    if generation == 0 {
+        return None;
+    }
+    let clock = Clock { now: ngx_time(), leeway_secs: conf.leeway_secs() };
+    worker::with(|worker| {
+        let cache = worker.cache(conf.verify_cache)?;
+        Validator::new(clock, Limits::default())
+            .with_token_type(conf.token_type())
+            .with_cache(cache)
+            .cached(token, generation)
+    })?
 }
 
 /// What a verdict for `token` depends on besides the clock; `None` where it cannot be told

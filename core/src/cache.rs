@@ -45,12 +45,18 @@ use crate::Limits;
 /// Default number of entries (the `auth_jwt_verify_cache` default).
 pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
 
-/// How much of the end of a token its hash covers (see the module documentation).
-const HASHED_TAIL_BYTES: usize = 64;
+/// How much of the end of a token its hash covers (see the module documentation): 16
+/// base64url characters are 96 bits of the signature or tag, more than enough to spread
+/// entries, and two words to hash.
+const HASHED_TAIL_BYTES: usize = 16;
 
 /// Longest token that is cached. Real JWTs are well below (an RS256 token with a dozen claims
 /// is ~800 bytes); larger ones are still accepted, only verified every time.
 pub const MAX_CACHED_TOKEN_BYTES: usize = 4096;
+
+/// Hash of (generation, token) → index into the slots. The hash is already random, so the
+/// map uses it as is.
+type Index = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 
 /// Verified-signature cache; see the module documentation. `V` is the value kept with each
 /// entry (see [`VerifiedCache::validate`]).
@@ -58,9 +64,7 @@ pub struct VerifiedCache<V = ()> {
     capacity: usize,
     /// Random per cache, so the slot of a token cannot be predicted from outside.
     seed: u64,
-    /// Hash of (generation, token) → index into `slots`. The hash is already random, so the
-    /// map uses it as is.
-    index: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    index: Index,
     slots: Vec<Slot<V>>,
     /// The CLOCK hand: next slot considered for eviction.
     hand: usize,
@@ -159,8 +163,7 @@ impl<V: Clone> VerifiedCache<V> {
     }
 
     fn hash(&self, generation: u64, token: &[u8]) -> u64 {
-        let tail = &token[token.len().saturating_sub(HASHED_TAIL_BYTES)..];
-        word_hash(self.seed ^ generation, token.len(), tail)
+        tail_hash(self.seed ^ generation, token)
     }
 
     /// The entry of `token` checked in `scope`; `Err(Miss)` otherwise.
@@ -175,23 +178,35 @@ impl<V: Clone> VerifiedCache<V> {
         token: &[u8],
         scope: Scope,
     ) -> Result<(TimeBounds, &V), Miss> {
-        let found = self.index.get(&hash).and_then(|&i| self.slots.get_mut(i as usize));
-        match found {
-            Some(slot)
-                if slot.generation == scope.generation
-                    && slot.limits == scope.limits
-                    && slot.token_type == scope.token_type
-                    && constant_time_eq(&slot.token, token) =>
-            {
-                slot.referenced = true;
+        match entry(&self.index, &mut self.slots, hash, token, scope) {
+            Some(slot) => {
                 self.stats.hits += 1;
                 Ok((slot.bounds, &slot.value))
             }
-            _ => {
+            None => {
                 self.stats.misses += 1;
                 Err(Miss { hash })
             }
         }
+    }
+
+    /// The answer of a hit for `token` in `scope`: its kept value if its times hold at `now`,
+    /// else why not. `None` on a miss, which is not counted: the caller goes on to
+    /// [`VerifiedCache::validate_in`], whose lookup counts it.
+    pub(crate) fn hit(
+        &mut self,
+        token: &[u8],
+        scope: Scope,
+        (now, leeway_secs): (i64, u64),
+    ) -> Option<Result<V, Rejection>> {
+        if self.capacity == 0 {
+            return None;
+        }
+        let hash = self.hash(scope.generation, token);
+        let slot = entry(&self.index, &mut self.slots, hash, token, scope)?;
+        let answer = slot.bounds.check(now, leeway_secs).map(|()| slot.value.clone());
+        self.stats.hits += 1;
+        Some(answer)
     }
 
     /// Records that `token` is authentic in `scope`.
@@ -323,22 +338,46 @@ pub fn validate_cached(
     cache.validate(token, keys, now, leeway_secs, limits, drop)
 }
 
-/// A seeded multiply-rotate hash of a length and 8-byte words (the FxHash step, plus a final
-/// mix): about a tenth of the time of SipHash. See the module documentation for why a
-/// non-cryptographic hash is enough here.
-fn word_hash(seed: u64, len: usize, bytes: &[u8]) -> u64 {
+/// The entry of `token` in `scope` (found by its `hash`), marked used; no counter changes.
+/// A function of the two fields, not a method, so that callers can still count in `stats`.
+fn entry<'s, V>(
+    index: &Index,
+    slots: &'s mut [Slot<V>],
+    hash: u64,
+    token: &[u8],
+    scope: Scope,
+) -> Option<&'s mut Slot<V>> {
+    let slot = slots.get_mut(*index.get(&hash)? as usize)?;
+    let found = slot.generation == scope.generation
+        && slot.limits == scope.limits
+        && slot.token_type == scope.token_type
+        && constant_time_eq(&slot.token, token);
+    if !found {
+        return None;
+    }
+    slot.referenced = true;
+    Some(slot)
+}
+
+/// A seeded multiply-rotate hash of a token's length and its last [`HASHED_TAIL_BYTES`]
+/// bytes (the FxHash step, plus a final mix): a few instructions. See the module
+/// documentation for why a non-cryptographic hash of the tail is enough here.
+fn tail_hash(seed: u64, token: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
-    let mut h = step(seed, len as u64);
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        h = step(h, u64::from_le_bytes(w));
+    let mut h = step(seed, token.len() as u64);
+    match token.last_chunk::<HASHED_TAIL_BYTES>() {
+        Some(tail) => {
+            let (first, second) = tail.split_at(8);
+            for half in [first, second] {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(half);
+                h = step(h, u64::from_le_bytes(w));
+            }
+        }
+        // Shorter than any authentic token; hashed all the same, a byte at a time.
+        None => h = token.iter().fold(h, |h, &byte| step(h, u64::from(byte))),
     }
-    let mut tail = [0u8; 8];
-    tail[..words.remainder().len()].copy_from_slice(words.remainder());
-    h = step(h, u64::from_le_bytes(tail));
     // Final avalanche (from SplitMix64), so that the low bits the table uses depend on all.
     h ^= h >> 30;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -671,19 +710,23 @@ mod tests {
     }
 
     #[test]
-    fn word_hash_depends_on_every_byte_seed_and_length() {
+    fn tail_hash_depends_on_every_tail_byte_the_seed_and_the_length() {
         let a: Vec<u8> = (0..100u8).collect();
-        let h = word_hash(1, 100, &a);
-        for i in 0..a.len() {
+        let h = tail_hash(1, &a);
+        for i in a.len() - HASHED_TAIL_BYTES..a.len() {
             let mut b = a.clone();
             b[i] ^= 1;
-            assert_ne!(word_hash(1, 100, &b), h, "byte {i}");
+            assert_ne!(tail_hash(1, &b), h, "byte {i}");
         }
-        assert_ne!(word_hash(2, 100, &a), h);
-        assert_ne!(word_hash(1, 101, &a), h);
-        assert_ne!(word_hash(1, 99, &a[..99]), h);
-        // Trailing zero bytes are not lost in the padding of the last word.
-        assert_ne!(word_hash(1, 2, &[1, 0]), word_hash(1, 1, &[1]));
+        assert_ne!(tail_hash(2, &a), h);
+        assert_ne!(tail_hash(1, &a[1..]), h);
+        // Bytes before the tail do not count.
+        let mut b = a.clone();
+        b[0] ^= 1;
+        assert_eq!(tail_hash(1, &b), h);
+        // Short inputs: every byte and the length.
+        assert_ne!(tail_hash(1, &[1, 0]), tail_hash(1, &[1]));
+        assert_ne!(tail_hash(1, &[1, 2]), tail_hash(1, &[2, 1]));
     }
 
     #[test]

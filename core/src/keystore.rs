@@ -11,6 +11,7 @@ use std::fs::{File, FileType, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Guard};
@@ -165,17 +166,29 @@ pub enum KeyState {
 pub struct KeyRing {
     files: Vec<Arc<KeyFile>>,
     state: ArcSwap<KeyState>,
+    /// The [`KeySet::generation`] of `state` when it is ready, 0 when it is broken.
+    ready_generation: AtomicU64,
 }
 
 impl KeyRing {
     pub fn new(files: Vec<Arc<KeyFile>>) -> KeyRing {
-        let state = ArcSwap::from_pointee(combine(&files));
-        KeyRing { files, state }
+        let state = combine(&files);
+        let ready_generation = AtomicU64::new(generation_of(&state));
+        KeyRing { files, state: ArcSwap::from_pointee(state), ready_generation }
     }
 
     /// The state for a request: lock-free, valid for as long as the guard is held.
     pub fn state(&self) -> Guard<Arc<KeyState>> {
         self.state.load()
+    }
+
+    /// The generation of the key set in force, 0 while the level is broken: all that a
+    /// lookup in the verified-signature cache needs of the keys, read with one atomic load
+    /// and no guard. It is published after the state it names, so a reader may for a moment
+    /// see the generation of the keys just replaced, as a request that loaded the state a
+    /// moment earlier would use those keys.
+    pub fn ready_generation(&self) -> u64 {
+        self.ready_generation.load(Ordering::Acquire)
     }
 
     /// Whether `file` is one of this level's files.
@@ -185,11 +198,21 @@ impl KeyRing {
 
     /// Recombines the files' current states (after one of them changed).
     pub fn refresh(&self) {
-        self.state.store(Arc::new(combine(&self.files)));
+        let state = combine(&self.files);
+        let generation = generation_of(&state);
+        self.state.store(Arc::new(state));
+        self.ready_generation.store(generation, Ordering::Release);
     }
 
     pub fn files(&self) -> &[Arc<KeyFile>] {
         &self.files
+    }
+}
+
+fn generation_of(state: &KeyState) -> u64 {
+    match state {
+        KeyState::Ready(keys) => keys.generation(),
+        KeyState::Broken { .. } => 0,
     }
 }
 

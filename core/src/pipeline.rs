@@ -157,6 +157,21 @@ impl<'c, V: Clone> Validator<'c, V> {
         self
     }
 
+    /// The verdict for `token` when the cache holds it for the one ready key set of the
+    /// location, named by its [`KeySet::generation`]: the verdict [`Validator::validate`]
+    /// would give, found without the key set itself (a caller can read a generation for less
+    /// than the set). `None` when the cache does not hold the token, or there is no cache:
+    /// [`Validator::validate`] then decides.
+    pub fn cached(&mut self, token: &[u8], generation: u64) -> Option<Verdict<V>> {
+        let cache = self.cache.as_mut()?;
+        let scope = Scope { generation, limits: self.limits, token_type: self.token_type };
+        let answer = cache.hit(token, scope, (self.clock.now, self.clock.leeway_secs))?;
+        Some(match answer {
+            Ok(value) => Verdict::Valid(value),
+            Err(rejection) => Verdict::Rejected(rejection),
+        })
+    }
+
     /// The verdict for `token` against the location's key sources. `sources` is `None` when no
     /// key directive applies: like NGINX Plus, signatures are then not verified (the token is
     /// still parsed, which refuses `alg: none`, and its times are checked); an encrypted token

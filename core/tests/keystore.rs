@@ -113,6 +113,36 @@ fn a_deleted_file_has_no_keys_until_it_is_back() {
     watcher.stop();
 }
 
+/// The generation the cache lookup reads without the state: always that of the state's keys,
+/// 0 while the level is broken, a new one with every reload.
+fn generation_agrees(ring: &KeyRing) -> bool {
+    let state = match &**ring.state() {
+        KeyState::Ready(keys) => keys.generation(),
+        KeyState::Broken { .. } => 0,
+    };
+    state == ring.ready_generation()
+}
+
+#[test]
+fn the_ready_generation_follows_the_keys() {
+    let (path, _file, ring, watcher) = setup("generation", &jwks(1));
+    let first = ring.ready_generation();
+    assert!(first != 0 && generation_agrees(&ring));
+    replace(&path, &jwks(2));
+    assert!(within_a_second(|| key_count(&ring) == Ok(2)));
+    let second = ring.ready_generation();
+    assert!(second != first && generation_agrees(&ring), "{first} {second}");
+    std::fs::remove_file(&path).unwrap();
+    assert!(within_a_second(|| key_count(&ring).is_err()));
+    assert_eq!(ring.ready_generation(), 0);
+    std::fs::write(&path, jwks(1)).unwrap();
+    assert!(within_a_second(|| key_count(&ring) == Ok(1)));
+    assert!(![0, first, second].contains(&ring.ready_generation()) && generation_agrees(&ring));
+    watcher.stop();
+    let broken = KeyRing::new(vec![Arc::new(KeyFile::load(path.with_extension("missing")))]);
+    assert_eq!(broken.ready_generation(), 0);
+}
+
 #[test]
 fn files_added_later_are_watched() {
     let (_path, _file, _ring, watcher) = setup("added", &jwks(1));

@@ -157,12 +157,13 @@ fn cached_and_full_validation_agree_on_the_fuzz_seeds() {
         let bytes = std::fs::read(data.join(file)).expect("fixture");
         keys.extend(KeySet::from_json(&bytes).expect("fixture loads"));
     }
+    let generation = keys.generation();
     let sources = [SourceKeys::Ready(Arc::new(keys))];
     let mut tokens = seed_tokens(&root.join("fuzz/seeds/token"));
     tokens.extend(seed_tokens(&root.join("fuzz/seeds/cache")));
     // The seeds are valid from 1.6e9 to 4e9: before, during and after.
     let mut cache = VerifiedCache::new(128);
-    let mut accepted = 0;
+    let (mut accepted, mut hits_only) = (0, 0);
     for now in [1_500_000_000, NOW, 4_100_000_000] {
         let clock = Clock { now, leeway_secs: 0 };
         for token in &tokens {
@@ -181,9 +182,46 @@ fn cached_and_full_validation_agree_on_the_fuzz_seeds() {
                     _ => panic!("cached {cached:?} but full {full:?}"),
                 }
             }
+            // The hit-only lookup: the same verdict whenever it gives one, and one for every
+            // token that validated (just cached) or was cached earlier.
+            let before = cache.stats();
+            let hit = Validator::new(clock, Limits::default())
+                .with_cache(&mut cache)
+                .cached(token, generation);
+            assert_eq!(cache.stats().misses, before.misses, "a hit-only miss is not counted");
+            match (&hit, &full) {
+                (None, Verdict::Valid(_)) => panic!("a token that validated is not cached"),
+                (None, _) => {}
+                (Some(Verdict::Valid(a)), Verdict::Valid(b)) => assert_eq!(a, b),
+                (Some(Verdict::Rejected(a)), Verdict::Rejected(b)) => assert_eq!(a, b),
+                (Some(hit), _) => panic!("hit {hit:?} but full {full:?}"),
+            }
+            hits_only += usize::from(hit.is_some());
+            let other = Validator::new(clock, Limits::default())
+                .with_cache(&mut cache)
+                .cached(token, generation + 1_000_000);
+            assert!(other.is_none(), "another key set's generation found an entry");
             accepted += usize::from(matches!(full, Verdict::Valid(_)));
         }
     }
     assert!(accepted >= 10, "{accepted}: the seeds should include valid tokens");
+    // Cached at NOW, the valid seeds are refused (expired) by a hit after their times.
+    assert!(hits_only > accepted, "{hits_only} hits for {accepted} valid tokens");
     assert!(cache.stats().hits > 0);
+}
+
+#[test]
+fn the_hit_only_lookup_needs_a_cache() {
+    let t = rsa_token(NOW + 60);
+    let set = rsa_set();
+    let mut validator: Validator<TokenFields> = Validator::new(CLOCK, Limits::default());
+    assert!(validator.cached(&t, set.generation()).is_none());
+    let mut cache = VerifiedCache::new(0);
+    let sources = [SourceKeys::Ready(Arc::clone(&set))];
+    let mut validator = Validator::new(CLOCK, Limits::default()).with_cache(&mut cache);
+    assert_eq!(
+        status(&validator.validate(&t, Some(&sources), Verified::into_fields)),
+        Some(JwtStatus::Ok)
+    );
+    assert!(validator.cached(&t, set.generation()).is_none(), "a cache of size 0 holds nothing");
 }
