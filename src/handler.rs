@@ -50,8 +50,8 @@ pub fn check_access(request: &mut Request) -> Status {
     };
 
     // The common case first: a token the verified-signature cache holds, for keys that need
-    // no work to find (no key request that may have to be fetched).
-    if let Some(verdict) = cached_verdict(token, conf) {
+    // no work to find (no file name to evaluate, no fetch to start or wait for).
+    if let Some(verdict) = cached_verdict(request, token, conf) {
         return answer(request, conf, auth, verdict);
     }
     let (verdict, remote) = validate_with_remote(request, token, conf);

@@ -22,7 +22,7 @@ use ngx::core::Status;
 use ngx::ffi::{ngx_time, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_WARN};
 use ngx::http::{HTTPStatus, Request};
 
-use crate::conf::LocConf;
+use crate::conf::{FixedKeyRequest, LocConf};
 use crate::ffi::log::{request_log, Log};
 use crate::ffi::subrequest::{self, Flight, Response};
 use crate::key_sources;
@@ -160,6 +160,28 @@ pub fn lookup(request: &Request, conf: &LocConf, name: &KeySetName<'_>) -> (Sour
         }),
     };
     (keys, lookup)
+}
+
+/// The generation of the keys of the key request without variables `fixed` when a request of
+/// the location `conf` would use them now with nothing else to do (see
+/// `RemoteKeySet::settled_generation`): all the cache-only verdict needs. `None` otherwise,
+/// and for a request that waited for a fetch (the full path sees that it never waits twice).
+pub fn settled_generation(
+    request: &Request,
+    conf: &LocConf,
+    fixed: &FixedKeyRequest,
+) -> Option<u64> {
+    if RequestState::find(request).is_some_and(RequestState::has_waited) {
+        return None;
+    }
+    let now = ngx_time();
+    let policy = conf.remote_policy();
+    let name = KeySetName { uri: Cow::Borrowed(&fixed.uri), slot: Some(fixed.slot) };
+    worker::with(|worker| {
+        let entry = worker.remote.entry(&name);
+        let running = entry.running().map(|flight| flight.about.id);
+        entry.set.settled_generation(now, &policy, running)
+    })?
 }
 
 /// The request needs keys that are not in hand: it starts or joins the fetch of each such key

@@ -154,6 +154,11 @@ impl RequestState {
         }
     }
 
+    /// Whether this request waited for a fetch of any key request.
+    pub fn has_waited(&self) -> bool {
+        self.waits.try_borrow().map_or(true, |waits| !waits.is_empty())
+    }
+
     /// The latest fetch of `uri` this request waited for.
     pub fn waited_for(&self, uri: &str) -> Option<FetchId> {
         let waits = self.waits.try_borrow().ok()?;

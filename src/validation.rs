@@ -9,12 +9,12 @@ use auth_jwt_core::{
 use ngx::ffi::ngx_time;
 use ngx::http::Request;
 
-use crate::conf::LocConf;
+use crate::conf::{KeyRequest, LocConf};
 use crate::ffi::complex_value::ComplexValue;
 use crate::ffi::request::authorization;
 use crate::ffi::NginxFailed;
 use crate::key_sources;
-use crate::remote_keys::RemoteUse;
+use crate::remote_keys::{self, RemoteUse};
 use crate::state::{RequestState, ReuseKey, MAX_REUSE_SOURCES};
 use crate::worker;
 
@@ -24,7 +24,8 @@ pub type TokenVerdict = Verdict<Rc<TokenFields>>;
 /// Validates `token` for the location `conf`: through the location's verified-signature cache
 /// where one applies, else in full (the core decides; both give the same answer).
 pub fn validate(request: &Request, token: &[u8], conf: &LocConf) -> TokenVerdict {
-    cached_verdict(token, conf).unwrap_or_else(|| validate_with_remote(request, token, conf).0)
+    cached_verdict(request, token, conf)
+        .unwrap_or_else(|| validate_with_remote(request, token, conf).0)
 }
 
 /// [`validate`] without the cache-only verdict (the caller tried it), and what the request
@@ -81,17 +82,20 @@ pub fn validate_with_remote(
 }
 
 /// The verdict of the verified-signature cache alone, where the location's keys are one
-/// level's key files with fixed names (the common case): the cache needs only the generation
-/// of their key set, so no key set is loaded, no source resolved and nothing allocated.
-/// `None` when that does not apply or the cache does not hold the token: the full path
-/// decides, as it would have without this one.
-pub fn cached_verdict(token: &[u8], conf: &LocConf) -> Option<TokenVerdict> {
+/// level's key files with fixed names, or one key request without variables whose keys are
+/// in hand with nothing to do (the common cases): the cache needs only the generation of the
+/// key set, so no key set is loaded, no source resolved and nothing allocated. `None` when
+/// that does not apply or the cache does not hold the token: the full path decides, as it
+/// would have without this one.
+pub fn cached_verdict(request: &Request, token: &[u8], conf: &LocConf) -> Option<TokenVerdict> {
     let sources = conf.keys.as_deref()?;
-    let ring = match (&sources.ring, sources.templates.is_empty(), sources.requests.is_empty()) {
-        (Some(ring), true, true) => ring,
+    let generation = match (&sources.ring, sources.templates.is_empty(), &*sources.requests) {
+        (Some(ring), true, []) => ring.ready_generation(),
+        (None, true, [KeyRequest { fixed: Some(fixed), .. }]) => {
+            remote_keys::settled_generation(request, conf, fixed)?
+        }
         _ => return None,
     };
-    let generation = ring.ready_generation();
     if generation == 0 {
         return None;
     }

@@ -138,6 +138,23 @@ impl RemoteKeySet {
         Lookup::Fetch
     }
 
+    /// The generation of the keys a request that has not waited for a fetch uses now with
+    /// nothing else to do (no fetch to start or join, no refresh ahead): what
+    /// [`RemoteKeySet::lookup`] answers `Use { refresh: false }` with. `None` otherwise, when
+    /// `lookup` must decide. All a cache lookup needs of the keys.
+    #[must_use]
+    pub fn settled_generation(
+        &self,
+        now: i64,
+        policy: &RemotePolicy,
+        running: Option<FetchId>,
+    ) -> Option<u64> {
+        match self.lookup(now, policy, running, None) {
+            Lookup::Use { keys, refresh: false } => Some(keys.generation()),
+            _ => None,
+        }
+    }
+
     /// Numbers a new fetch; the caller runs it and reports with [`RemoteKeySet::finish`].
     pub fn start(&mut self) -> FetchId {
         self.last_fetch += 1;
@@ -271,6 +288,26 @@ mod tests {
         ));
         let short = RemotePolicy { cache_secs: 3, ..POLICY };
         assert!(matches!(set.lookup(1002, &short, None, None), Lookup::Use { refresh: false, .. }));
+    }
+
+    #[test]
+    fn keys_are_settled_while_there_is_nothing_to_do() {
+        let mut set = RemoteKeySet::default();
+        assert_eq!(set.settled_generation(1000, &POLICY, None), None, "nothing fetched");
+        fetched(&mut set, 1000);
+        let Lookup::Use { keys, .. } = set.lookup(1000, &POLICY, None, None) else {
+            panic!("fetched keys are used")
+        };
+        let generation = Some(keys.generation());
+        assert_eq!(set.settled_generation(1074, &POLICY, None), generation);
+        assert_eq!(set.settled_generation(1075, &POLICY, None), None, "a refresh is due");
+        assert_eq!(set.settled_generation(1075, &POLICY, Some(2)), generation, "one under way");
+        assert_eq!(set.settled_generation(1100, &POLICY, None), None, "expired");
+        // Stale keys while fetches fail and back off are used with nothing to do, too.
+        let id = set.start();
+        set.finish(id, 1200, &POLICY, Err("timeout".into()));
+        assert_eq!(set.settled_generation(1200, &POLICY, None), generation);
+        assert_eq!(set.settled_generation(1201, &POLICY, None), None, "a fetch is due");
     }
 
     #[test]
